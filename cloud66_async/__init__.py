@@ -1,0 +1,86 @@
+"""cloud66_async: an asyncio-first, typed client for the Cloud 66 API v3.
+
+>>> import cloud66_async as c66
+>>> async with c66.Client() as client:                  # doctest: +SKIP
+...     async for stack in client.stacks.list():
+...         print(stack.uid, stack.name, stack.status)
+
+Users import from ``cloud66_async``, ``cloud66_async.models`` and ``cloud66_async.testing``;
+every other module is private.
+"""
+
+from __future__ import annotations
+
+from importlib.metadata import PackageNotFoundError, version
+
+try:
+    __version__ = version("cloud66_async")
+except PackageNotFoundError:  # running from a source tree that was never installed
+    __version__ = "0+unknown"
+
+from ._bulk import Outcome
+from ._client import Client, RawResponse
+from ._exceptions import (
+    ActionFailedError,
+    APIError,
+    AuthenticationError,
+    BadRequestError,
+    ClientClosedError,
+    Cloud66Error,
+    ConfigError,
+    ConflictError,
+    DecodeError,
+    DeploymentFailedError,
+    NotFoundError,
+    NotImplementedByAPIError,
+    PermissionDeniedError,
+    RequestTimeoutError,
+    ServerError,
+    ServerTimeoutError,
+    ThrottledError,
+    TransportError,
+    TrialExpiredError,
+    WaitTimeoutError,
+)
+from ._hooks import Hooks, RequestEvent, ResponseEvent, RetryEvent, ThrottleEvent
+from ._options import RateLimit, RetryPolicy, Timeout
+from ._paging import Page, Paginator
+from ._throttle import RateLimitState
+
+__all__ = [
+    "APIError",
+    "ActionFailedError",
+    "AuthenticationError",
+    "BadRequestError",
+    "Client",
+    "ClientClosedError",
+    "Cloud66Error",
+    "ConfigError",
+    "ConflictError",
+    "DecodeError",
+    "DeploymentFailedError",
+    "Hooks",
+    "NotFoundError",
+    "NotImplementedByAPIError",
+    "Outcome",
+    "Page",
+    "Paginator",
+    "PermissionDeniedError",
+    "RateLimit",
+    "RateLimitState",
+    "RawResponse",
+    "RequestEvent",
+    "RequestTimeoutError",
+    "ResponseEvent",
+    "RetryEvent",
+    "RetryPolicy",
+    "ServerError",
+    "ServerTimeoutError",
+    "ThrottleEvent",
+    "ThrottledError",
+    "Timeout",
+    "TransportError",
+    "TrialExpiredError",
+    "WaitTimeoutError",
+    "__version__",
+]

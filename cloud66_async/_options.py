@@ -1,0 +1,126 @@
+"""Client settings as small frozen values: timeouts, the retry policy, the rate limit, and the
+token and base URL lookup. Everything here is pure or reads local configuration only."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from ._exceptions import ConfigError
+from ._sansio import DEFAULT_BASE_URL, check_base_url
+
+__all__ = ["RateLimit", "RetryPolicy", "Timeout", "resolve_base_url", "resolve_token"]
+
+
+def _positive(_inst: object, attr: attrs.Attribute[Any], value: float | None) -> None:
+    if value is not None and not value > 0:
+        raise ConfigError(f"{attr.name} must be a positive number of seconds, got {value!r}")
+
+
+def _non_negative(_inst: object, attr: attrs.Attribute[Any], value: float) -> None:
+    if not value >= 0:
+        raise ConfigError(f"{attr.name} must not be negative, got {value!r}")
+
+
+@attrs.frozen
+class Timeout:
+    """How long one HTTP attempt may take, in seconds (``None`` means no limit for that part).
+
+    ``total`` bounds the whole attempt, ``connect`` the wait for a connection (pool included),
+    ``read`` the silence allowed between two chunks of the answer.
+    """
+
+    total: float | None = attrs.field(default=60.0, validator=_positive)
+    connect: float | None = attrs.field(default=10.0, validator=_positive)
+    read: float | None = attrs.field(default=None, validator=_positive)
+
+
+@attrs.frozen
+class RetryPolicy:
+    """What the SDK retries, and how patiently.
+
+    - ``retries``: extra attempts after a connection error or a 5xx answer, for GET only (a POST,
+      PUT or DELETE is never sent twice, except after ``503 throttled`` -- the server said it did
+      not process it -- or when the connection was refused before anything was sent).
+    - ``backoff`` / ``backoff_max``: the first retry delay and its cap; each retry doubles it,
+      with jitter.
+    - ``throttle_max_wait``: the total time one request may spend waiting out ``503 throttled``
+      answers before :class:`ThrottledError` is raised.
+    """
+
+    retries: int = attrs.field(default=2, validator=attrs.validators.ge(0))
+    backoff: float = attrs.field(default=0.5, validator=_non_negative)
+    backoff_max: float = attrs.field(default=8.0, validator=_non_negative)
+    throttle_max_wait: float = attrs.field(default=300.0, validator=_non_negative)
+    throttle_backoff: float = attrs.field(default=1.0, validator=_non_negative)
+
+    @classmethod
+    def none(cls) -> RetryPolicy:
+        """A policy that never retries and never waits out throttling."""
+        return cls(retries=0, throttle_max_wait=0.0)
+
+
+@attrs.frozen
+class RateLimit:
+    """A client-side limit: at most ``requests`` in any ``per``-second window (sliding).
+
+    The default matches the API's documented 3,000 requests an hour. Pass ``rate_limit=None`` to
+    :class:`Client` to turn it off (the throttle gate still protects you).
+    """
+
+    requests: int = attrs.field(default=3000, validator=attrs.validators.gt(0))
+    per: float = attrs.field(default=3600.0, validator=_positive)
+
+
+def resolve_token(token: str | None, env: Mapping[str, str], home: Path | None) -> str:
+    """Find the bearer token: the argument, ``CLOUD66_ACCESS_TOKEN``, then cx's token file.
+
+    The token file is ``~/.cloud66/cx.json`` (the official toolbelt's), field ``AccessToken``.
+    """
+    if token is not None:
+        if not isinstance(token, str) or not token.strip():
+            raise ConfigError("token must be a non-empty string")
+        return token.strip()
+    from_env = env.get("CLOUD66_ACCESS_TOKEN", "").strip()
+    if from_env:
+        return from_env
+    if home is not None:
+        path = home / ".cloud66" / "cx.json"
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            pass
+        except (OSError, ValueError) as exc:
+            raise ConfigError(f"cannot read the token file {path}: {exc}") from None
+        else:
+            found = data.get("AccessToken") if isinstance(data, dict) else None
+            if isinstance(found, str) and found.strip():
+                return found.strip()
+    raise ConfigError(
+        "no Cloud 66 token: pass token=..., set CLOUD66_ACCESS_TOKEN, "
+        "or log in with cx so that ~/.cloud66/cx.json holds an AccessToken"
+    )
+
+
+def resolve_base_url(base_url: str | None, env: Mapping[str, str]) -> str:
+    """The base URL: the argument, ``CLOUD66_URL``, then the public API's."""
+    chosen = base_url or env.get("CLOUD66_URL", "").strip() or DEFAULT_BASE_URL
+    return check_base_url(chosen)
+
+
+def default_home() -> Path | None:
+    """The user's home directory, or ``None`` when there is none (some containers)."""
+    try:
+        return Path.home()
+    except (RuntimeError, KeyError):
+        return None
+
+
+def environ() -> Mapping[str, str]:
+    """The process environment (a seam so tests can pass their own mapping)."""
+    return os.environ

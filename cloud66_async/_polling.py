@@ -1,0 +1,293 @@
+"""Waiting on asynchronous work: stack actions (one or many) and deployments.
+
+Every wait has a deadline, polls at intervals that grow with jitter up to a maximum, treats a
+throttled or failed poll as a reason to poll again (the client's gate already holds it back), and
+stops at once when cancelled.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import random
+from collections.abc import Callable, Sequence
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import anyio
+
+from . import _waits
+from ._exceptions import (
+    ActionFailedError,
+    APIError,
+    ConfigError,
+    DeploymentFailedError,
+    NotImplementedByAPIError,
+    ServerError,
+    ServerTimeoutError,
+    ThrottledError,
+    TransportError,
+    WaitTimeoutError,
+)
+from ._hooks import emit
+from .models import Action, Deployment, RedeployResult
+
+if TYPE_CHECKING:
+    from ._client import Client
+
+__all__ = ["wait_action", "wait_deployment", "wait_many"]
+
+logger = logging.getLogger("cloud66_async")
+
+T = TypeVar("T")
+
+DEFAULT_ACTION_TIMEOUT = 600.0
+DEFAULT_DEPLOY_TIMEOUT = 3600.0
+_GROWTH = 1.5
+
+
+class _Ticker:
+    """Poll intervals that grow by half each tick, with +-10% jitter, never past the deadline."""
+
+    def __init__(self, first: float, largest: float, deadline: float) -> None:
+        if not first > 0 or not largest > 0:
+            raise ConfigError("poll intervals must be positive numbers of seconds")
+        self.interval = first
+        self.largest = max(first, largest)
+        self.deadline = deadline
+
+    async def sleep(self) -> None:
+        delay = self.interval * random.uniform(0.9, 1.1)
+        remaining = self.deadline - _waits.monotonic()
+        await _waits.scaled_sleep(max(0.0, min(delay, remaining)))
+        self.interval = min(self.largest, self.interval * _GROWTH)
+
+    def expired(self) -> bool:
+        return _waits.monotonic() >= self.deadline
+
+
+def _transient(exc: Exception) -> bool:
+    """Errors after which a poll is simply tried again at the next tick."""
+    if isinstance(exc, NotImplementedByAPIError):
+        return False
+    return isinstance(exc, (ThrottledError, TransportError, ServerError, ServerTimeoutError))
+
+
+def _deadline(timeout: float | None, default: float) -> tuple[float, float]:
+    value = default if timeout is None else timeout
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
+        raise ConfigError(f"timeout must be a positive number of seconds, got {timeout!r}")
+    return float(value), _waits.monotonic() + value
+
+
+async def _poll(fn: Callable[[], Any], deadline: float) -> Any:
+    """One poll, cut short at the deadline; ``None`` when it failed in a transient way."""
+    remaining = deadline - _waits.monotonic()
+    if remaining <= 0:
+        return None
+    with anyio.move_on_after(remaining):
+        try:
+            return await fn()
+        except APIError as exc:
+            if not _transient(exc):
+                raise
+            logger.info("poll failed (%s); polling again at the next tick", exc)
+        except TransportError as exc:
+            logger.info("poll failed (%s); polling again at the next tick", exc)
+    return None
+
+
+def _check_action(action: Action) -> str:
+    if not isinstance(action, Action):
+        raise ConfigError(f"expected an Action, got {type(action).__name__}")
+    if not action.stack_uid:
+        raise ConfigError(
+            "this action has no stack_uid; pass Action(id=..., stack_uid=...) to wait on it"
+        )
+    return action.stack_uid
+
+
+def _finished(action: Action, *, raise_on_failure: bool = True) -> bool:
+    if action.finished_at is None:
+        return False
+    if raise_on_failure and action.finished_success is not True:
+        raise ActionFailedError(
+            f"action {action.id} ({action.action}) on stack {action.stack_uid} failed"
+            + (f": {action.finished_message}" if action.finished_message else ""),
+            action=action,
+        )
+    return True
+
+
+async def wait_action(
+    client: Client,
+    action: Action,
+    *,
+    timeout: float | None,
+    poll_interval: float,
+    max_poll_interval: float,
+    on_progress: Callable[[Action], Any] | None,
+) -> Action:
+    """Poll one action until it finishes (see :meth:`ActionsManager.wait`)."""
+    stack_uid = _check_action(action)
+    seconds, deadline = _deadline(timeout, DEFAULT_ACTION_TIMEOUT)
+    ticker = _Ticker(poll_interval, max_poll_interval, deadline)
+    last = action
+    if _finished(last):
+        return last
+    # An action known only by its id (from another process) is read at once.
+    first = action.started_at is None
+    while True:
+        if not first:
+            await ticker.sleep()
+        first = False
+        polled: Action | None = await _poll(
+            lambda: client.actions.get(stack_uid, action.id), deadline
+        )
+        if polled is not None:
+            last = polled
+            await emit(on_progress, last)
+            if _finished(last):
+                return last
+        if ticker.expired():
+            raise WaitTimeoutError(
+                f"action {action.id} on stack {stack_uid} did not finish within {seconds:g}s",
+                last=last,
+                timeout=seconds,
+            )
+
+
+async def wait_many(
+    client: Client,
+    actions: Sequence[Action],
+    *,
+    timeout: float | None,
+    poll_interval: float,
+    max_poll_interval: float,
+    on_progress: Callable[[Action], Any] | None,
+    raise_on_failure: bool,
+) -> list[Action]:
+    """Wait for several actions, reading each stack's action list once per tick."""
+    for action in actions:
+        _check_action(action)
+    seconds, deadline = _deadline(timeout, DEFAULT_ACTION_TIMEOUT)
+    ticker = _Ticker(poll_interval, max_poll_interval, deadline)
+    latest: dict[tuple[str, int], Action] = {
+        (a.stack_uid or "", a.id): a for a in actions
+    }
+    pending = {key for key, a in latest.items() if a.finished_at is None}
+
+    async def poll_stack(stack_uid: str, ids: set[int]) -> None:
+        lowest = min(ids)
+        found: set[int] = set()
+        # Newest first: the pending actions are near the top, usually all on page 1.
+        async for page in client.actions.list(stack_uid).pages():
+            for polled in page.items:
+                if polled.id in ids:
+                    latest[(stack_uid, polled.id)] = polled
+                    found.add(polled.id)
+                    await emit(on_progress, polled)
+            if found == ids or any(item.id < lowest for item in page.items):
+                break
+        for missing in ids - found:
+            # Not in the list (an older action, or a list that lags): read it directly.
+            polled = await client.actions.get(stack_uid, missing)
+            latest[(stack_uid, missing)] = polled
+            await emit(on_progress, polled)
+
+    while pending:
+        await ticker.sleep()
+        by_stack: dict[str, set[int]] = {}
+        for stack_uid, action_id in pending:
+            by_stack.setdefault(stack_uid, set()).add(action_id)
+        async with anyio.create_task_group() as tg:
+            for stack_uid, ids in by_stack.items():
+                tg.start_soon(_poll, functools.partial(poll_stack, stack_uid, ids), deadline)
+        pending = {key for key in pending if latest[key].finished_at is None}
+        if pending and ticker.expired():
+            raise WaitTimeoutError(
+                f"{len(pending)} of {len(actions)} actions did not finish within {seconds:g}s",
+                last=[latest[(a.stack_uid or '', a.id)] for a in actions],
+                timeout=seconds,
+            )
+    result = [latest[(a.stack_uid or "", a.id)] for a in actions]
+    if raise_on_failure:
+        for action in result:
+            _finished(action)
+    return result
+
+
+def _succeeded(deployment: Deployment) -> bool:
+    outcome = deployment.outcome
+    if outcome is None:
+        return False
+    return outcome.code == 1 or (outcome.meaning or "").lower() == "success"
+
+
+def _deploy_done(deployment: Deployment) -> bool:
+    return not deployment.is_deploying and deployment.finished_at is not None
+
+
+async def wait_deployment(
+    client: Client,
+    stack_uid: str,
+    *,
+    result: RedeployResult | None,
+    since: datetime | None,
+    timeout: float | None,
+    poll_interval: float,
+    max_poll_interval: float,
+    on_progress: Callable[[Any], Any] | None,
+) -> Deployment:
+    """Wait for the deployment a redeploy started (see :meth:`DeploymentsManager.wait`)."""
+    seconds, deadline = _deadline(timeout, DEFAULT_DEPLOY_TIMEOUT)
+    if result is not None and result.async_action_id is not None:
+        tracking = Action(id=result.async_action_id, stack_uid=stack_uid)
+        try:
+            await wait_action(
+                client,
+                tracking,
+                timeout=max(0.001, deadline - _waits.monotonic()),
+                poll_interval=poll_interval,
+                max_poll_interval=max_poll_interval,
+                on_progress=on_progress,
+            )
+        except ActionFailedError:
+            pass  # the deployment below says how it failed
+    # API timestamps have whole seconds: compare from the start of the call's second.
+    floor = since.replace(microsecond=0) - timedelta(seconds=1) if since is not None else None
+    ticker = _Ticker(poll_interval, max_poll_interval, deadline)
+    target: Deployment | None = None
+    while True:
+        if target is None:
+            newest = await _poll(lambda: client.deployments.list(stack_uid).first(), deadline)
+            if newest is not None and (
+                floor is None or (newest.started_at is not None and newest.started_at >= floor)
+            ):
+                target = newest
+        else:
+            current = target
+            polled = await _poll(lambda: client.deployments.get(stack_uid, current.id), deadline)
+            if polled is not None:
+                target = polled
+        if target is not None:
+            await emit(on_progress, target)
+            if _deploy_done(target):
+                if _succeeded(target):
+                    return target
+                meaning = target.outcome.meaning if target.outcome is not None else None
+                raise DeploymentFailedError(
+                    f"deployment {target.id} of stack {stack_uid} finished "
+                    f"with outcome {meaning or 'unknown'}",
+                    deployment=target,
+                )
+        if ticker.expired():
+            what = f"deployment {target.id}" if target is not None else "the new deployment"
+            raise WaitTimeoutError(
+                f"{what} of stack {stack_uid} did not finish within {seconds:g}s",
+                last=target,
+                timeout=seconds,
+            )
+        await ticker.sleep()
+
+

@@ -1,0 +1,395 @@
+"""Pure functions at the heart of the SDK: no event loop, no sockets.
+
+URL building and quoting, request headers, status -> exception mapping, envelope and pagination
+parsing, ``Retry-After`` and backoff arithmetic, rate-limit header parsing. Everything here is
+tested without a network.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import json
+import math
+import platform
+import random
+import re
+import uuid
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any, Final
+from urllib.parse import quote, urlsplit
+
+import attrs
+
+from ._exceptions import (
+    APIError,
+    AuthenticationError,
+    BadRequestError,
+    ConfigError,
+    ConflictError,
+    DecodeError,
+    NotFoundError,
+    NotImplementedByAPIError,
+    PermissionDeniedError,
+    ServerError,
+    ServerTimeoutError,
+    ThrottledError,
+    TrialExpiredError,
+)
+
+__all__ = [
+    "DEFAULT_BASE_URL",
+    "PageInfo",
+    "RateLimitHeaders",
+    "backoff_delay",
+    "build_headers",
+    "build_url",
+    "check_base_url",
+    "error_for",
+    "is_throttled",
+    "new_request_id",
+    "parse_body",
+    "parse_page",
+    "parse_rate_limit_headers",
+    "parse_retry_after",
+    "quote_segment",
+    "redact_url",
+    "unwrap",
+    "user_agent",
+]
+
+DEFAULT_BASE_URL: Final = "https://app.cloud66.com/api/3"
+_LOOPBACK_HOSTS: Final = frozenset({"localhost", "127.0.0.1", "::1", "[::1]"})
+_PLACEHOLDER = re.compile(r"\{(\w+)\}")
+
+_STATUS_ERRORS: Final[Mapping[int, type[APIError]]] = {
+    400: BadRequestError,
+    401: AuthenticationError,
+    402: TrialExpiredError,
+    403: PermissionDeniedError,
+    404: NotFoundError,
+    408: ServerTimeoutError,
+    409: ConflictError,
+}
+
+
+# --------------------------------------------------------------------------------------- URLs
+
+
+def check_base_url(base_url: str) -> str:
+    """Validate ``base_url`` and return it without a trailing slash.
+
+    Only ``https://`` is accepted, except plain ``http://`` to a loopback host (FakeCloud66, a
+    local proxy): a bearer token must never cross a network in clear text.
+    """
+    try:
+        parts = urlsplit(base_url)
+    except ValueError as exc:
+        raise ConfigError(f"base_url {base_url!r} is not a valid URL: {exc}") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigError(f"base_url {base_url!r} must be an absolute http(s) URL")
+    if parts.query or parts.fragment:
+        raise ConfigError(f"base_url {base_url!r} must not have a query or fragment")
+    if parts.scheme == "http" and not _is_loopback(parts.hostname):
+        raise ConfigError(
+            f"base_url {base_url!r} uses plain http:// to a non-loopback host; "
+            "use https:// so the token is never sent in clear text"
+        )
+    return base_url.rstrip("/")
+
+
+def _is_loopback(host: str) -> bool:
+    return host in _LOOPBACK_HOSTS or host.startswith("127.")
+
+
+def quote_segment(value: object) -> str:
+    """Quote one path argument so that it stays exactly one path segment.
+
+    ``/``, ``?``, ``#`` and ``%`` are percent-encoded, and a segment made only of dots gets its
+    dots encoded too, so ``".."`` can never be normalised into a parent directory.
+    """
+    if isinstance(value, bool) or not isinstance(value, (str, int)):
+        raise ConfigError(f"path argument {value!r} must be a string or an integer")
+    text = str(value)
+    if not text:
+        raise ConfigError("path argument must not be empty")
+    quoted = quote(text, safe="")
+    if set(text) == {"."}:
+        quoted = "%2E" * len(text)
+    return quoted
+
+
+def build_url(base_url: str, template: str, path_params: Mapping[str, object]) -> str:
+    """Fill a path template such as ``/stacks/{stack_uid}/servers`` and join it to ``base_url``.
+
+    Every argument is quoted with :func:`quote_segment`; a missing one is a :class:`ConfigError`.
+    """
+
+    def fill(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name not in path_params:
+            raise ConfigError(f"missing path argument {name!r} for {template}")
+        return quote_segment(path_params[name])
+
+    return base_url + _PLACEHOLDER.sub(fill, template)
+
+
+def redact_url(url: str) -> str:
+    """Return ``url`` without its query string, for logs and hook events."""
+    return url.split("?", 1)[0]
+
+
+# ----------------------------------------------------------------------------------- headers
+
+
+def user_agent(sdk_version: str, aiohttp_version: str) -> str:
+    """The default ``User-Agent``: the SDK, Python and aiohttp versions."""
+    return (
+        f"cloud66_async/{sdk_version} Python/{platform.python_version()} aiohttp/{aiohttp_version}"
+    )
+
+
+def new_request_id() -> str:
+    """A fresh ``Request-Id`` for one request (kept on errors, sent to the server)."""
+    return uuid.uuid4().hex
+
+
+def build_headers(
+    *, token: str, user_agent: str, request_id: str, account_id: str | None, has_body: bool
+) -> dict[str, str]:
+    """Headers for one request."""
+    headers = {
+        "Authorization": f"Bearer {token}",
+        "Accept": "application/json",
+        "User-Agent": user_agent,
+        "Request-Id": request_id,
+    }
+    if account_id is not None:
+        headers["X-Account"] = account_id
+    if has_body:
+        headers["Content-Type"] = "application/json"
+    return headers
+
+
+# ---------------------------------------------------------------------------------- responses
+
+
+def parse_body(body: bytes) -> Any:
+    """Parse a JSON body; raise ``ValueError`` when it is not JSON."""
+    return json.loads(body)
+
+
+def is_throttled(status: int, payload: Any) -> bool:
+    """Whether a response is the API's ``503 throttled`` (as opposed to ``not_implemented``)."""
+    return status == 503 and isinstance(payload, dict) and payload.get("error") == "throttled"
+
+
+def error_for(
+    *,
+    status: int,
+    headers: Mapping[str, str],
+    body: bytes,
+    method: str,
+    url: str,
+    request_id: str | None,
+    retry_after: float | None = None,
+) -> APIError:
+    """Build the typed error for a non-2xx answer.
+
+    Reads ``error``, ``error_description`` and ``details`` from a JSON body; a body that is not
+    JSON (an HTML page from a proxy) keeps its first line as the description.
+    """
+    payload: Any
+    try:
+        payload = parse_body(body) if body else None
+    except (ValueError, UnicodeDecodeError):
+        payload = None
+    error: str | None = None
+    description: str | None = None
+    details: Any = None
+    if isinstance(payload, dict):
+        raw_error = payload.get("error")
+        error = raw_error if isinstance(raw_error, str) else None
+        raw_desc = payload.get("error_description", payload.get("message"))
+        description = raw_desc if isinstance(raw_desc, str) else None
+        details = payload.get("details")
+    elif body:
+        description = _first_text_line(body)
+    kwargs: dict[str, Any] = {
+        "status": status,
+        "error": error,
+        "description": description,
+        "details": details,
+        "request_id": request_id,
+        "method": method,
+        "url": redact_url(url),
+        "headers": headers,
+    }
+    if status == 503 and error == "throttled":
+        return ThrottledError(retry_after=retry_after, **kwargs)
+    if status == 503 and error == "not_implemented":
+        return NotImplementedByAPIError(**kwargs)
+    cls = _STATUS_ERRORS.get(status)
+    if cls is None:
+        cls = ServerError if status >= 500 else APIError
+    return cls(**kwargs)
+
+
+def _first_text_line(body: bytes) -> str:
+    text = body[:2048].decode("utf-8", "replace")
+    text = re.sub(r"<[^>]*>", " ", text)
+    for line in text.splitlines():
+        line = " ".join(line.split())
+        if line:
+            return line[:200]
+    return ""
+
+
+def unwrap(payload: Any, *, url: str) -> Any:
+    """Return the ``response`` member of the API's envelope."""
+    if not isinstance(payload, dict) or "response" not in payload:
+        raise DecodeError(
+            f"expected an object with a 'response' member from {redact_url(url)}, "
+            f"got {_describe(payload)}",
+            path="response",
+        )
+    return payload["response"]
+
+
+@attrs.frozen
+class PageInfo:
+    """What a list answer says about its page: the items and the ``pagination`` object."""
+
+    items: list[Any]
+    current: int
+    next: int | None
+    pages: int | None
+    total: int | None
+    per_page: int | None
+
+
+def parse_page(payload: Any, *, requested: int, url: str) -> PageInfo:
+    """Parse a list answer's envelope.
+
+    ``pagination.next`` decides whether another page follows; ``count`` is only reported (the
+    blueprint's own examples give inconsistent counts).
+    """
+    items = unwrap(payload, url=url)
+    if not isinstance(items, list):
+        raise DecodeError(
+            f"expected a list in 'response' from {redact_url(url)}, got {_describe(items)}",
+            path="response",
+        )
+    pagination = payload.get("pagination")
+    if pagination is None:
+        # An answer without pagination is one complete page.
+        return PageInfo(items, requested, None, 1, len(items), None)
+    if not isinstance(pagination, dict):
+        raise DecodeError(
+            f"expected an object in 'pagination', got {_describe(pagination)}", path="pagination"
+        )
+    nxt = _opt_int(pagination, "next")
+    current = _opt_int(pagination, "current")
+    if nxt is not None and nxt <= (current if current is not None else requested):
+        raise DecodeError(
+            f"pagination.next ({nxt}) does not advance past page {current or requested}",
+            path="pagination.next",
+        )
+    return PageInfo(
+        items=items,
+        current=current if current is not None else requested,
+        next=nxt,
+        pages=_opt_int(pagination, "pages"),
+        total=_opt_int(pagination, "count"),
+        per_page=_opt_int(pagination, "per_page"),
+    )
+
+
+def _opt_int(obj: Mapping[str, Any], key: str) -> int | None:
+    value = obj.get(key)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        if isinstance(value, str) and value.isdigit():
+            return int(value)
+        raise DecodeError(
+            f"expected an integer in pagination.{key}, got {_describe(value)}",
+            path=f"pagination.{key}",
+        )
+    return value
+
+
+def _describe(value: Any) -> str:
+    text = repr(value)
+    return f"{type(value).__name__} {text[:60]}{'...' if len(text) > 60 else ''}"
+
+
+# ------------------------------------------------------------------------ retries and limits
+
+
+def parse_retry_after(value: str | None, *, now: datetime | None = None) -> float | None:
+    """Seconds to wait from a ``Retry-After`` header: delta-seconds or an HTTP date.
+
+    Returns ``None`` when the header is absent or unreadable; never a negative number.
+    """
+    if value is None:
+        return None
+    value = value.strip()
+    if not value:
+        return None
+    try:
+        seconds = float(value)
+    except ValueError:
+        pass
+    else:
+        if math.isnan(seconds) or math.isinf(seconds):
+            return None
+        return max(0.0, seconds)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    current = now or datetime.now(UTC)
+    return max(0.0, float((when - current).total_seconds()))
+
+
+def backoff_delay(
+    attempt: int, *, base: float, cap: float, rand: random.Random | None = None
+) -> float:
+    """Exponential backoff with "full jitter" for the ``attempt``-th retry (1-based).
+
+    The delay is uniform in ``[d/2, d]`` where ``d = min(cap, base * 2 ** (attempt - 1))``: half
+    of it is kept so that a retry never fires immediately, the other half spreads clients apart.
+    """
+    d = min(cap, base * 2.0 ** max(0, attempt - 1))
+    r = rand.random() if rand is not None else random.random()
+    return d / 2 + r * d / 2
+
+
+@attrs.frozen
+class RateLimitHeaders:
+    """The rate-limit headers of one answer."""
+
+    limit: int | None
+    remaining: int | None
+
+
+def parse_rate_limit_headers(headers: Mapping[str, str]) -> RateLimitHeaders | None:
+    """Read ``X-RateLimit-Limit`` / ``X-RateLimit-Remaining``; ``None`` when neither is there."""
+    limit = _header_int(headers, "X-RateLimit-Limit")
+    remaining = _header_int(headers, "X-RateLimit-Remaining")
+    if limit is None and remaining is None:
+        return None
+    return RateLimitHeaders(limit, remaining)
+
+
+def _header_int(headers: Mapping[str, str], name: str) -> int | None:
+    value = headers.get(name)
+    if value is None:
+        return None
+    try:
+        return int(value.strip())
+    except ValueError:
+        return None

@@ -1,0 +1,122 @@
+"""Deployments: list, view, redeploy, cancel, and wait for one to finish."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+import attrs
+
+from .._paging import Paginator
+from ..models import Deployment, OperationResult, RedeployResult
+from . import _validate as v
+from ._base import Manager, _check_wait
+from ._endpoints import ENDPOINTS as E
+
+__all__ = ["DeploymentsManager"]
+
+
+class DeploymentsManager(Manager):
+    """``client.deployments``."""
+
+    def list(
+        self, stack_uid: str, *, max_items: int | None = None, start_page: int = 1
+    ) -> Paginator[Deployment]:
+        """Iterate over a stack's deployments, newest first."""
+        return self._list(
+            E["deployments.list"],
+            {"stack_uid": v.check_str("stack_uid", stack_uid)},
+            max_items=max_items,
+            start_page=start_page,
+        )
+
+    async def get(self, stack_uid: str, deployment_id: int) -> Deployment:
+        """Return one deployment."""
+        found: Deployment = await self._one(
+            E["deployments.get"],
+            {
+                "stack_uid": v.check_str("stack_uid", stack_uid),
+                "deployment_id": v.check_int("deployment_id", deployment_id, low=1),
+            },
+        )
+        return found
+
+    async def redeploy(
+        self,
+        stack_uid: str,
+        *,
+        git_ref: str | None = None,
+        services: Sequence[str] | None = None,
+        wait: bool = False,
+        wait_timeout: float | None = None,
+    ) -> RedeployResult:
+        """Redeploy a stack; ``wait=True`` also waits for the deployment it starts.
+
+        ``git_ref`` (branch, tag or hash) is for non-Docker stacks; ``services`` limits a Docker
+        stack's deployment to those services (sent as the blueprint's ``services_filter``).
+        With ``wait=True`` the returned result's ``deployment`` holds the finished deployment.
+        """
+        uid = v.check_str("stack_uid", stack_uid)
+        if services is not None:
+            if isinstance(services, str) or not services:
+                raise v.ConfigError("services must be a non-empty list of service names")
+            for name in services:
+                v.check_str("services item", name)
+        _check_wait(wait, wait_timeout)
+        started = datetime.now(UTC)
+        result: RedeployResult = await self._one(
+            E["deployments.redeploy"],
+            {"stack_uid": uid},
+            body={
+                "git_ref": v.optional(v.check_str, "git_ref", git_ref),
+                "services_filter": ",".join(services) if services else None,
+            },
+        )
+        if wait:
+            deployment = await self.wait(uid, result=result, since=started, timeout=wait_timeout)
+            return attrs.evolve(result, deployment=deployment)
+        return result
+
+    async def cancel(self, stack_uid: str, deployment_id: int) -> OperationResult:
+        """Cancel a live deployment."""
+        done: OperationResult = await self._one(
+            E["deployments.cancel"],
+            {
+                "stack_uid": v.check_str("stack_uid", stack_uid),
+                "deployment_id": v.check_int("deployment_id", deployment_id, low=1),
+            },
+        )
+        return done
+
+    async def wait(
+        self,
+        stack_uid: str,
+        *,
+        result: RedeployResult | None = None,
+        since: datetime | None = None,
+        timeout: float | None = None,
+        poll_interval: float = 2.0,
+        max_poll_interval: float = 30.0,
+        on_progress: Callable[[Any], Any] | None = None,
+    ) -> Deployment:
+        """Wait for a stack's deployment to finish; return it.
+
+        With the ``result`` of :meth:`redeploy` carrying an ``async_action_id``, that action is
+        waited on first. The deployment waited on is the newest one started at or after
+        ``since`` (default: the newest one). Raises :class:`DeploymentFailedError` when its
+        outcome is not success and :class:`WaitTimeoutError` when ``timeout`` (default 3600 s)
+        passes first.
+        """
+        from .._polling import wait_deployment
+
+        return await wait_deployment(
+            self._client,
+            v.check_str("stack_uid", stack_uid),
+            result=result,
+            since=since,
+            timeout=timeout,
+            poll_interval=poll_interval,
+            max_poll_interval=max_poll_interval,
+            on_progress=on_progress,
+        )

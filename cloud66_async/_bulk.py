@@ -60,6 +60,16 @@ async def _items(items: Iterable[I] | AsyncIterable[I]) -> AsyncGenerator[I, Non
             yield item
 
 
+def check_arguments(items: object, fn: object, concurrency: object) -> None:
+    """Reject bad arguments at the call, before any work starts."""
+    if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
+        raise ConfigError(f"concurrency must be an integer >= 1, got {concurrency!r}")
+    if not callable(fn):
+        raise ConfigError("fn must be a callable returning an awaitable")
+    if not isinstance(items, (Iterable, AsyncIterable)):
+        raise ConfigError("items must be an iterable or an async iterable")
+
+
 async def fan_out(
     items: Iterable[I] | AsyncIterable[I],
     fn: Callable[[I], Awaitable[R]],
@@ -72,12 +82,7 @@ async def fan_out(
     from the item source itself (a page that cannot be fetched) is raised after the outcomes of
     the items already taken. Closing the generator early cancels the work still running.
     """
-    if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
-        raise ConfigError(f"concurrency must be an integer >= 1, got {concurrency!r}")
-    if not callable(fn):
-        raise ConfigError("fn must be a callable returning an awaitable")
-    if not isinstance(items, (Iterable, AsyncIterable)):
-        raise ConfigError("items must be an iterable or an async iterable")
+    check_arguments(items, fn, concurrency)
     source = _items(items)
     take = asyncio.Lock()
     results: asyncio.Queue[Outcome[I, R] | _Done] = asyncio.Queue(maxsize=concurrency)

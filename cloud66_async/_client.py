@@ -413,9 +413,11 @@ class Client:
         >>> async for o in client.fan_out(client.stacks.list(), count_servers, concurrency=10):
         ...     print(o.item.name, o.value if o.ok else o.error)      # doctest: +SKIP
         """
-        from ._bulk import fan_out
+        from ._bulk import check_arguments, fan_out
 
-        return fan_out(items, fn, concurrency=concurrency or self._max_concurrency)
+        workers = self._max_concurrency if concurrency is None else concurrency
+        check_arguments(items, fn, workers)
+        return fan_out(items, fn, concurrency=workers)
 
     # ------------------------------------------------------------------ the pipeline
 

@@ -94,7 +94,9 @@ class Params:
 
     # -- integers -----------------------------------------------------------------------------
 
-    def opt_int(self, name: str, *, minimum: int | None = None, maximum: int | None = None) -> int | None:
+    def opt_int(
+        self, name: str, *, minimum: int | None = None, maximum: int | None = None
+    ) -> int | None:
         """Return an integer parameter, optionally range-checked."""
         value = self._values.get(name)
         if value is None or value == "":

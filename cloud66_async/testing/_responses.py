@@ -91,7 +91,9 @@ def parse_page(raw: str | None) -> int:
     try:
         page = int(raw.strip(), 10)
     except ValueError:
-        raise bad_request("page must be a positive integer", {"page": "is not an integer"}) from None
+        raise bad_request(
+            "page must be a positive integer", {"page": "is not an integer"}
+        ) from None
     if page < 1:
         raise bad_request("page must be a positive integer", {"page": "must be at least 1"})
     return page

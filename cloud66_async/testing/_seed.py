@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import copy
 import hashlib
+import itertools
 import random
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -40,6 +41,7 @@ from ._state import DEPLOY_FAILED, DEPLOY_SUCCESS, StackRecord, State, commit_ur
 
 __all__ = [
     "EXAMPLE_STACK_UID",
+    "Seeder",
     "container_runtime",
     "new_container",
     "new_stack_record",
@@ -56,20 +58,22 @@ PRESET_UIDS = ("5acd43412ea412e32897c40d46f91183", "8cc984959ebe28bcb75d6bd6d810
 
 _EPOCH = datetime(2014, 3, 1, tzinfo=UTC)
 
-_ADJECTIVES = (
-    "Awesome Billing Blue Bright Calm Clever Cosmic Crimson Daily Eager Electric Fancy Golden "
-    "Happy Hidden Iron Jolly Lunar Magic Mellow Nimble Noble Orange Polar Quick Quiet Rapid "
-    "Silver Solar Swift Tidy Urban Vivid Wild Witty Young Zesty"
+_ADJECTIVES = (  # noqa: SIM905 (a word list reads better as text)
+    "Awesome Billing Blue Bright Calm Clever Cosmic Crimson Daily Eager Electric Fancy "
+    "Golden Happy Hidden Iron Jolly Lunar Magic Mellow Nimble Noble Orange Polar Quick "
+    "Quiet Rapid Silver Solar Swift Tidy Urban Vivid Wild Witty Young Zesty"
 ).split()
-_NOUNS = (
-    "App Api Blog Cart Catalog Console Dashboard Engine Forum Gateway Hub Inventory Ledger "
-    "Mailer Market Monitor Notes Portal Reports Scheduler Search Shop Store Studio Tracker Wiki"
+_NOUNS = (  # noqa: SIM905 (a word list reads better as text)
+    "App Api Blog Cart Catalog Console Dashboard Engine Forum Gateway Hub Inventory "
+    "Ledger Mailer Market Monitor Notes Portal Reports Scheduler Search Shop Store "
+    "Studio Tracker Wiki"
 ).split()
-_ANIMALS = (
-    "Caribou Gazelle Cormorant Antelope Badger Bison Capybara Dingo Egret Falcon Gecko Heron "
-    "Ibis Jackal Kestrel Lemur Marmot Narwhal Ocelot Puffin Quokka Raven Salamander Tapir "
-    "Urchin Vulture Walrus Yak Zebra Alpaca Beaver Cheetah Dolphin Ermine Ferret Gibbon Hyena "
-    "Impala Jaguar Koala Lynx Meerkat Newt Otter Panda Quail Reindeer Stork Toucan"
+_ANIMALS = (  # noqa: SIM905 (a word list reads better as text)
+    "Caribou Gazelle Cormorant Antelope Badger Bison Capybara Dingo Egret Falcon Gecko "
+    "Heron Ibis Jackal Kestrel Lemur Marmot Narwhal Ocelot Puffin Quokka Raven "
+    "Salamander Tapir Urchin Vulture Walrus Yak Zebra Alpaca Beaver Cheetah Dolphin "
+    "Ermine Ferret Gibbon Hyena Impala Jaguar Koala Lynx Meerkat Newt Otter Panda Quail "
+    "Reindeer Stork Toucan"
 ).split()
 _ENVIRONMENTS = ("production", "production", "staging", "development")
 _STACK_CLOUDS = (
@@ -178,7 +182,9 @@ def _slug(name: str, sep: str = "-") -> str:
 
 
 def _ipv4(rng: random.Random, first: tuple[int, ...]) -> str:
-    return ".".join(str(part) for part in (rng.choice(first), *(rng.randrange(1, 255) for _ in range(3))))
+    return ".".join(
+        str(part) for part in (rng.choice(first), *(rng.randrange(1, 255) for _ in range(3)))
+    )
 
 
 def _private_ipv4(rng: random.Random) -> str:
@@ -196,12 +202,12 @@ def service_spec(name: str) -> tuple[str, str, int | None, str]:
 
 def private_key(server: dict[str, Any]) -> str:
     """Return a stable, obviously fake PEM private key for a server."""
-    digest = b"".join(
-        hashlib.sha512(f"{server['uid']}:{i}".encode()).digest() for i in range(12)
-    )
+    digest = b"".join(hashlib.sha512(f"{server['uid']}:{i}".encode()).digest() for i in range(12))
     text = base64.b64encode(digest).decode()
     lines = [text[i : i + 64] for i in range(0, len(text), 64)]
-    return "-----BEGIN RSA PRIVATE KEY-----\n" + "\n".join(lines) + "\n-----END RSA PRIVATE KEY-----\n"
+    return (
+        "-----BEGIN RSA PRIVATE KEY-----\n" + "\n".join(lines) + "\n-----END RSA PRIVATE KEY-----\n"
+    )
 
 
 # -- factories (used by seeding and at run time) ------------------------------------------------
@@ -249,13 +255,13 @@ def container_runtime(container: dict[str, Any]) -> dict[str, Any]:
     uid = str(container["uid"])
     digest = hashlib.sha256(uid.encode()).hexdigest()
     args = str(container["command"]).split()
-    exposed = {f"{p['container']}/tcp": {} for p in container["ports"]}
+    exposed: dict[str, Any] = {f"{p['container']}/tcp": {} for p in container["ports"]}
     started = parse_z(container["started_at"])
     config = runtime["Config"]
     config.update(Cmd=args, Hostname=uid[:12], Image=container["image"], ExposedPorts=exposed)
-    config["Env"] = [
-        entry for entry in config["Env"] if not entry.startswith("SERVER_NAME=")
-    ] + [f"SERVER_NAME={container['server_name']}"]
+    config["Env"] = [entry for entry in config["Env"] if not entry.startswith("SERVER_NAME=")] + [
+        f"SERVER_NAME={container['server_name']}"
+    ]
     runtime.update(
         Args=args,
         Created=nanos_z(started + timedelta(seconds=5), int(digest[:8], 16) % 10**9),
@@ -314,9 +320,7 @@ def new_stack_record(
         "cloud_status": "partial",
         "created_at_iso": iso_z(moment),
         "updated_at_iso": iso_z(moment),
-        "redeploy_hook": (
-            f"http://hooks.cloud66.com/stacks/redeploy/{hex_id(rng)}/{hex_id(rng)}"
-        ),
+        "redeploy_hook": (f"http://hooks.cloud66.com/stacks/redeploy/{hex_id(rng)}/{hex_id(rng)}"),
     }
     record = StackRecord(id=state.allocate("stack"), stack=stack)
     record.settings = _standard_settings(stack)
@@ -341,13 +345,16 @@ def _standard_settings(stack: dict[str, Any]) -> list[dict[str, Any]]:
 # -- the seeding --------------------------------------------------------------------------------
 
 
-class _Seeder:
+class Seeder:
+    """Builds stacks from one random stream; keeps going after the initial seeding."""
+
     def __init__(self, state: State, seed: int, servers_per_stack: int) -> None:
         self.state = state
         self.rng = random.Random(seed)
         self.servers_per_stack = max(0, servers_per_stack)
         self.names: set[str] = set()
         self.uids: set[str] = {EXAMPLE_STACK_UID, *PRESET_UIDS}
+        self.generated = 0
 
     # ids: the example objects keep their ids; everything generated takes the next free one.
     def keep(self, kind: str, obj: dict[str, Any], key: str = "id") -> dict[str, Any]:
@@ -422,7 +429,9 @@ class _Seeder:
         record = StackRecord(id=283, stack=copy.deepcopy(EXAMPLE_STACK))
         self.names.add(str(record.stack["name"]))
         record.settings = copy.deepcopy(EXAMPLE_SETTINGS)
-        record.server_groups = [self.keep("server_group", g) for g in copy.deepcopy(EXAMPLE_SERVER_GROUPS)]
+        record.server_groups = [
+            self.keep("server_group", g) for g in copy.deepcopy(EXAMPLE_SERVER_GROUPS)
+        ]
 
         caribou = copy.deepcopy(EXAMPLE_SERVER)
         caribou["stack_uid"] = record.uid  # the example names another stack; keep it consistent
@@ -431,13 +440,27 @@ class _Seeder:
         caribou["_settings"] = self.server_settings(caribou, copy.deepcopy(EXAMPLE_SERVER_SETTINGS))
         fixed = [
             caribou,
-            self.server(record, "Gazelle", 128, ["rails", "web", "app"], uid="c6014897b8c8e9f2fc204a3a9efdae05"),
-            self.server(record, "Cormorant", 128, ["rails", "web", "app"], uid="edfbd7a9b97e999ebf17984282d4b457"),
+            self.server(
+                record,
+                "Gazelle",
+                128,
+                ["rails", "web", "app"],
+                uid="c6014897b8c8e9f2fc204a3a9efdae05",
+            ),
+            self.server(
+                record,
+                "Cormorant",
+                128,
+                ["rails", "web", "app"],
+                uid="edfbd7a9b97e999ebf17984282d4b457",
+            ),
         ]
         record.servers = fixed[: self.servers_per_stack]
         taken = {s["name"] for s in record.servers}
         while len(record.servers) < self.servers_per_stack:
-            record.servers.append(self.server(record, self.animal(taken), 128, ["rails", "web", "app"]))
+            record.servers.append(
+                self.server(record, self.animal(taken), 128, ["rails", "web", "app"])
+            )
 
         record.services = ["web", "worker", "api", "scheduler"]
         by_uid = {s["uid"]: s for s in record.servers}
@@ -453,8 +476,8 @@ class _Seeder:
             container = new_container(rng, server, "web", parse_z("2014-09-30T09:59:45Z"))
             container.update(copy.deepcopy(EXAMPLE_SERVICE_CONTAINER))
             record.containers.append(container)
-        # 33 containers in all with three servers: the container list spans two pages.
-        self.containers(record, {"web": 4, "worker": 4, "api": 2, "scheduler": 1}, moment)
+        # 32 containers with the default three servers: the container list spans two pages.
+        self.containers(record, {"web": 5, "worker": 5, "api": 3, "scheduler": 2}, moment)
 
         env = [self.keep("env_var", e) for e in copy.deepcopy(EXAMPLE_ENV_VARS)]
         extra_ids = [*range(4154, 4167), *range(4169, 4200)]
@@ -479,15 +502,18 @@ class _Seeder:
         record.backups = self.backups(record, range(34, 0, -1), backups)
 
         record.deployments = self.deployments(
-            record, [103, 104, 105, 106], parse_z("2014-08-20T10:00:00Z")
+            record, [103, 104, 105, 106], parse_z("2014-08-10T10:00:00Z")
         )
+        for older in record.deployments:
+            older["is_head"] = older["is_live"] = False
         record.deployments.insert(0, self.keep("deployment", copy.deepcopy(EXAMPLE_DEPLOYMENT)))
         record.actions = self.actions(record, range(1, 10), parse_z("2014-08-20T10:00:00Z"))
         record.actions.insert(0, self.keep("action", copy.deepcopy(EXAMPLE_ACTION)))
         state.stacks[record.uid] = record
 
-    def generated_stack(self, index: int) -> None:
+    def generated_stack(self, *, name: str | None = None) -> StackRecord:
         state, rng = self.state, self.rng
+        index, self.generated = self.generated, self.generated + 1
         uid = PRESET_UIDS[index] if index < len(PRESET_UIDS) else self.new_uid()
         cloud, cloud_name, server_type, regions = rng.choice(_STACK_CLOUDS)
         language, framework, group_type, group_name = rng.choice(_FRAMEWORKS)
@@ -496,7 +522,7 @@ class _Seeder:
             state,
             rng,
             uid=uid,
-            name=self.stack_name(),
+            name=name or self.stack_name(),
             environment=rng.choice(_ENVIRONMENTS),
             moment=created,
             cloud=cloud,
@@ -510,8 +536,18 @@ class _Seeder:
         record.stack["cloud_status"] = rng.choice(("partial", "partial", "full"))
         record.stack["_cloud"] = cloud_name
         db_type, db_group_name, db_port = rng.choice(_DATABASES)
-        app_group = {"id": state.allocate("server_group"), "name": group_name, "type": group_type, **_at(created)}
-        db_group = {"id": state.allocate("server_group"), "name": db_group_name, "type": db_type, **_at(created)}
+        app_group: dict[str, Any] = {
+            "id": state.allocate("server_group"),
+            "name": group_name,
+            "type": group_type,
+            **_at(created),
+        }
+        db_group: dict[str, Any] = {
+            "id": state.allocate("server_group"),
+            "name": db_group_name,
+            "type": db_type,
+            **_at(created),
+        }
         record.server_groups = [app_group, db_group]
         taken: set[str] = set()
         for i in range(self.servers_per_stack):
@@ -536,14 +572,16 @@ class _Seeder:
         )
         record.firewalls = self.firewalls(record, rng.randrange(3, 7), created, db_port=db_port)
         record.notifications = self.notifications(record, len(_ALERT_TYPES), created)
-        backup_ids = sorted((state.allocate("backup") for _ in range(rng.randrange(2, 9))), reverse=True)
+        backup_ids = sorted(
+            (state.allocate("backup") for _ in range(rng.randrange(2, 9))), reverse=True
+        )
         record.backups = self.backups(record, backup_ids, {}, db_types=(db_type,))
         deploy_ids = [state.allocate("deployment") for _ in range(rng.randrange(1, 5))]
         record.deployments = self.deployments(record, deploy_ids, created)
         action_ids = [state.allocate("action") for _ in range(rng.randrange(1, 5))]
         record.actions = self.actions(record, action_ids, created)
-        record.settings = _standard_settings(record.stack)
         state.stacks[record.uid] = record
+        return record
 
     # -- pieces ------------------------------------------------------------------------------
 
@@ -555,11 +593,15 @@ class _Seeder:
                 return uid
 
     def stack_name(self) -> str:
-        while True:
-            name = f"{self.rng.choice(_ADJECTIVES)} {self.rng.choice(_NOUNS)}"
+        # About 960 word pairs: past a few collisions, number the names instead.
+        name = f"{self.rng.choice(_ADJECTIVES)} {self.rng.choice(_NOUNS)}"
+        for attempt in itertools.count(2):
             if name not in self.names:
                 self.names.add(name)
                 return name
+            base = f"{self.rng.choice(_ADJECTIVES)} {self.rng.choice(_NOUNS)}"
+            name = base if attempt < 8 else f"{base} {attempt}"
+        raise AssertionError("unreachable")
 
     def animal(self, taken: set[str]) -> str:
         free = [name for name in _ANIMALS[3:] if name not in taken]
@@ -624,7 +666,9 @@ class _Seeder:
         server["_settings"] = self.server_settings(server, [])
         return server
 
-    def server_settings(self, server: dict[str, Any], given: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    def server_settings(
+        self, server: dict[str, Any], given: list[dict[str, Any]]
+    ) -> list[dict[str, Any]]:
         rows = given or [
             {
                 "key": "server.name",
@@ -634,7 +678,9 @@ class _Seeder:
             }
         ]
         for key, value, warning in _SERVER_SETTINGS:
-            rows.append({"key": key, "value": value(server), "readonly": False, "warning_text": warning})
+            rows.append(
+                {"key": key, "value": value(server), "readonly": False, "warning_text": warning}
+            )
         for row in rows:
             row["_id"] = server_setting_id(str(row["key"]))
         return rows
@@ -647,7 +693,9 @@ class _Seeder:
                     started = self.when(moment, 30)
                     record.containers.append(new_container(self.rng, server, service, started))
 
-    def env_vars(self, record: StackRecord, ids: list[int], moment: datetime) -> list[dict[str, Any]]:
+    def env_vars(
+        self, record: StackRecord, ids: list[int], moment: datetime
+    ) -> list[dict[str, Any]]:
         rng = self.rng
         taken = {e["key"] for e in record.env_vars}
         pool = [(k, ro, True) for k, ro in _STACK_ENV] + [(k, False, False) for k, _ in _USER_ENV]
@@ -669,7 +717,9 @@ class _Seeder:
             history = []
             if rng.random() < 0.3:
                 old = self.when(created, 30)
-                history.append({"key": rng.randrange(7, 999), "value": f"old-{value[:12]}", **_at(old)})
+                history.append(
+                    {"key": rng.randrange(7, 999), "value": f"old-{value[:12]}", **_at(old)}
+                )
             out.append(
                 {
                     "id": env_id,
@@ -696,7 +746,9 @@ class _Seeder:
         if key.endswith(("_ADDRESS_EXT", "_ADDRESSES_EXT")):
             return _ipv4(rng, (146, 104))
         if key.endswith("_URL"):
-            return f"postgres://{hex_id(rng, 3)}@{_private_ipv4(rng)}:5432/{_slug(stack['name'], '_')}"
+            return (
+                f"postgres://{hex_id(rng, 3)}@{_private_ipv4(rng)}:5432/{_slug(stack['name'], '_')}"
+            )
         if key.endswith("_DATABASE"):
             return f"{_slug(stack['name'], '_')}_{stack['environment']}"
         if key in ("SMTP_PORT",):
@@ -715,7 +767,7 @@ class _Seeder:
         self, record: StackRecord, count: int, moment: datetime, *, db_port: int = 5432
     ) -> list[dict[str, Any]]:
         rng = self.rng
-        groups = [int(g["id"]) for g in record.server_groups] or [None]
+        groups: list[int | None] = [int(g["id"]) for g in record.server_groups] or [None]
         templates: list[tuple[str | None, int | None, int, str]] = [
             ("0.0.0.0/0", None, 22, "tcp"),
             (None, groups[0], db_port, "tcp"),
@@ -760,7 +812,10 @@ class _Seeder:
             params: dict[str, str] = {}
             if i % 7 == 3:
                 channels = ["slack"]
-                params = {"slack_url": "https://hooks.slack.com/services/T000/B000/XXXX", "slack_channel": "#ops"}
+                params = {
+                    "slack_url": "https://hooks.slack.com/services/T000/B000/XXXX",
+                    "slack_channel": "#ops",
+                }
             out.append(
                 {
                     "id": self.state.allocate("notification"),
@@ -783,9 +838,12 @@ class _Seeder:
         db_types: tuple[str, ...] = ("mysql", "postgresql", "redis", "mongodb"),
     ) -> list[dict[str, Any]]:
         rng = self.rng
-        db_server = record.servers[-1]["uid"] if record.servers else "e63e859d5ab72b0bcf14321f0ffb013d"
+        db_server = (
+            record.servers[-1]["uid"] if record.servers else "e63e859d5ab72b0bcf14321f0ffb013d"
+        )
         account_dir = "2aad2bb5a70e621ecf251fbd85af6927"
         stack_dir = hashlib.md5(record.uid.encode(), usedforsecurity=False).hexdigest()
+        prefix = f"{account_dir}/backups/{stack_dir}"
         base = parse_z("2014-09-01T19:00:33Z")
         out = []
         for backup_id in ids:
@@ -795,8 +853,10 @@ class _Seeder:
             self.state.reserve("backup", backup_id)
             db_type = db_types[backup_id % len(db_types)]
             group = 11 + ("mysql", "postgresql", "redis", "mongodb").index(db_type)
-            moment = base + timedelta(hours=6 * (backup_id - 4)) if backup_id > 4 else base - timedelta(
-                minutes=15 * (4 - backup_id)
+            moment = (
+                base + timedelta(hours=6 * (backup_id - 4))
+                if backup_id > 4
+                else base - timedelta(minutes=15 * (4 - backup_id))
             )
             database = f"{_slug(record.stack['name'], '_')}_{group}"
             stamp = moment.strftime("%Y.%m.%d.%H.%M.%S")
@@ -805,7 +865,8 @@ class _Seeder:
             files = [{"id": extension, "name": f"{database}.{extension}"}]
             if size > 500_000_000:
                 files = [
-                    {"id": f"{extension}-a{c}", "name": f"{database}.{extension}-a{c}"} for c in "abc"
+                    {"id": f"{extension}-a{c}", "name": f"{database}.{extension}-a{c}"}
+                    for c in "abc"
                 ]
             out.append(
                 {
@@ -823,7 +884,7 @@ class _Seeder:
                     "updated_at_iso": iso_z(moment),
                     "verify_status": 0,
                     "verify_result": None,
-                    "storage_path": f"{account_dir}/backups/{stack_dir}/{db_type}/{database}/{stamp}",
+                    "storage_path": f"{prefix}/{db_type}/{database}/{stamp}",
                     "skip_tables": "",
                     "backup_size": size,
                     "_group": group,
@@ -832,9 +893,11 @@ class _Seeder:
             )
         return out
 
-    def deployments(self, record: StackRecord, ids: list[int], moment: datetime) -> list[dict[str, Any]]:
+    def deployments(
+        self, record: StackRecord, ids: list[int], moment: datetime
+    ) -> list[dict[str, Any]]:
         rng = self.rng
-        out = []
+        out: list[dict[str, Any]] = []
         started = moment
         for dep_id in sorted(ids):
             self.state.reserve("deployment", dep_id)
@@ -845,13 +908,19 @@ class _Seeder:
                 0,
                 {
                     "id": dep_id,
-                    "triggered_by": rng.choice((self.state.user_email, "alice.developer@example.com")),
-                    "triggered_via": rng.choice(({"code": 0, "meaning": "web"}, {"code": 1, "meaning": "api"})),
+                    "triggered_by": rng.choice(
+                        (self.state.user_email, "alice.developer@example.com")
+                    ),
+                    "triggered_via": rng.choice(
+                        ({"code": 0, "meaning": "web"}, {"code": 1, "meaning": "api"})
+                    ),
                     "started_at": iso_z(started),
                     "finished_at": iso_z(started + timedelta(seconds=rng.randrange(120, 900))),
                     "outcome": dict(DEPLOY_FAILED if failed else DEPLOY_SUCCESS),
                     "git_hash": git_hash,
-                    "deploy_session": "".join(rng.choice("abcdefghijkLMNOPQRSTUVWXYZ") for _ in range(10)),
+                    "deploy_session": "".join(
+                        rng.choice("abcdefghijkLMNOPQRSTUVWXYZ") for _ in range(10)
+                    ),
                     "deploy_type": {"code": 0, "meaning": "build"},
                     "is_head": False,
                     "is_live": False,
@@ -871,7 +940,7 @@ class _Seeder:
 
     def actions(self, record: StackRecord, ids: Any, moment: datetime) -> list[dict[str, Any]]:
         rng = self.rng
-        out = []
+        out: list[dict[str, Any]] = []
         started = moment
         for action_id in sorted(ids):
             self.state.reserve("action", action_id)
@@ -895,15 +964,18 @@ class _Seeder:
         return out
 
 
-def seed_state(state: State, *, seed: int, stacks: int, servers_per_stack: int) -> None:
-    """Fill ``state`` with the example objects and ``stacks - 1`` generated stacks."""
-    seeder = _Seeder(state, seed, servers_per_stack)
+def seed_state(state: State, *, seed: int, stacks: int, servers_per_stack: int) -> Seeder:
+    """Fill ``state`` with the example objects and ``stacks - 1`` generated stacks.
+
+    Returns the seeder, which can generate more stacks later (:meth:`Seeder.generated_stack`).
+    """
+    seeder = Seeder(state, seed, servers_per_stack)
     seeder.accounts_users_clouds()
-    if stacks <= 0:
-        return
-    seeder.example_stack()
-    for index in range(stacks - 1):
-        seeder.generated_stack(index)
+    if stacks > 0:
+        seeder.example_stack()
+    for _ in range(stacks - 1):
+        seeder.generated_stack()
+    return seeder
 
 
 def _extra_clouds() -> list[dict[str, Any]]:

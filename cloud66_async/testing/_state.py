@@ -183,7 +183,9 @@ class State:
 
     def schedule(self, delay: float, callback: Callable[[float], None]) -> None:
         """Call ``callback(due)`` once ``delay`` seconds have passed and someone looks."""
-        heapq.heappush(self._timers, _Timer(self.now() + max(0.0, delay), next(self._seq), callback))
+        heapq.heappush(
+            self._timers, _Timer(self.now() + max(0.0, delay), next(self._seq), callback)
+        )
 
     def advance(self) -> None:
         """Fire every timer that is due, oldest first."""
@@ -287,7 +289,9 @@ class State:
         cannot change it. On success ``effect`` applies the write; an :class:`ApiError` raised
         by the effect (the state changed meanwhile) fails the action with that message.
         """
-        entry = self.new_action(record, action, resource_type=resource_type, resource_id=resource_id)
+        entry = self.new_action(
+            record, action, resource_type=resource_type, resource_id=resource_id
+        )
         outcome = self.action_outcomes.next()
 
         def finish(due: float) -> None:

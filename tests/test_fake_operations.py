@@ -199,11 +199,12 @@ async def test_create_stack(api: Api, fake: FakeCloud66) -> None:
         },
     )
     _is_action(action, "stack_create")
-    assert len(fake.stack_uids) == 3  # listed only once built
-    fake.finish_pending()
-    assert len(fake.stack_uids) == 4
+    assert len(fake.stack_uids) == 4  # listed at once, queued
     uid = fake.stack_uids[-1]
+    assert (await api.ok("GET", f"/stacks/{uid}"))["status"] == 0
+    fake.finish_pending()
     stack = await api.ok("GET", f"/stacks/{uid}")
+    assert stack["status"] == 1
     assert (stack["name"], stack["environment"], stack["cloud"]) == ("Brand New", "staging", "AWS")
     assert [s["name"] for s in await api.ok("GET", f"/stacks/{uid}/services")] == ["web", "worker"]
     done = await api.ok("GET", f"/stacks/{uid}/actions/{action['id']}")

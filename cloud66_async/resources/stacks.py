@@ -46,7 +46,8 @@ class StacksManager(Manager):
     ) -> Action:
         """Create and build a new Docker stack; return the ``stack_create`` action.
 
-        Pass either ``manifest_yaml`` or ``cloud`` and ``region`` (the API needs one of them).
+        Pass either ``manifest_yaml`` or ``cloud``, ``region`` and ``build_type``
+        (``"single"`` or ``"multi"``): the API needs one of them.
         The action's ``stack_uid`` is found by looking the new stack up by name (one list walk),
         so it can be waited on; ``wait=True`` waits for the build to finish.
         """
@@ -59,8 +60,10 @@ class StacksManager(Manager):
             "region": v.optional(v.check_str, "region", region),
             "build_type": v.optional(v.check_choice, "build_type", build_type, ("single", "multi")),
         }
-        if manifest_yaml is None and (cloud is None or region is None):
-            raise v.ConfigError("stacks.create needs manifest_yaml, or both cloud and region")
+        if manifest_yaml is None and (cloud is None or region is None or build_type is None):
+            raise v.ConfigError(
+                "stacks.create needs manifest_yaml, or cloud, region and build_type"
+            )
         _check_wait(wait, wait_timeout)
         action: Action = await self._one(E["stacks.create"], {}, body=body)
         uid = await self._find_new_stack(name, environment)

@@ -33,7 +33,24 @@ __all__ = [
 
 
 class FaultKind(StrEnum):
-    """The kinds of fault :meth:`FakeCloud66.inject_fault` accepts."""
+    """The kinds of fault :meth:`FakeCloud66.inject_fault` accepts.
+
+    * ``status``: answer ``status`` (default 500) with ``body`` (a dict or list is sent as JSON;
+      default: an error body named after the status) and ``headers``.
+    * ``latency``: sleep ``delay`` seconds, then answer normally.
+    * ``slow_body``: send the status line and headers (with the right ``Content-Length``) at
+      once, sleep ``delay``, then send the body.
+    * ``reset_before``: reset the connection (TCP RST) without answering anything.
+    * ``reset_during``: send the headers with the full ``Content-Length`` and half the body,
+      then close the connection.
+    * ``truncated_json``: the normal status and headers with the body cut in half (its
+      ``Content-Length`` matches the cut body).
+    * ``invalid_json``: a 200 ``application/json`` answer whose body is ``{"response": [}``.
+    * ``html``: a proxy's ``502 Bad Gateway`` HTML page (``text/html``).
+    * ``throttled``: 503 ``{"error": "throttled", ...}`` with ``Retry-After`` for
+      ``retry_after`` seconds, in the fake's ``retry_after`` format.
+    * ``not_implemented``: 503 ``{"error": "not_implemented", ...}`` (never worth retrying).
+    """
 
     STATUS = "status"
     LATENCY = "latency"

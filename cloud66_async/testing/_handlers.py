@@ -101,7 +101,9 @@ Handler = Callable[[Call], Any]
 
 
 def _project(obj: dict[str, Any], fields: tuple[str, ...]) -> dict[str, Any]:
-    return {name: public(obj)[name] for name in fields if name in obj}
+    # Containers are stored once with the fields of both views; each view picks its own.
+    shown = public(obj)
+    return {name: shown[name] for name in fields if name in shown}
 
 
 def _action(entry: dict[str, Any]) -> dict[str, Any]:
@@ -178,12 +180,11 @@ def create_stack(call: Call) -> Any:
     )
     record.stack["status"] = 0
     record.services = _service_names(service_yaml)
-    # The stack exists (its actions can be read) but is listed only once the build succeeds.
-    record.visible = False
+    # Like the dashboard, the new stack is listed at once, queued (status 0), so a client can
+    # find it by name and follow its stack_create action; the build's success deploys it.
     state.stacks[record.uid] = record
 
     def effect(at: datetime) -> None:
-        record.visible = True
         record.stack["status"] = 1
         state.touch(record, at)
 

@@ -178,7 +178,7 @@ class Client:
         base_url: str | None = None,
         timeout: Timeout | float | None = None,
         retry: RetryPolicy | None = None,
-        rate_limit: RateLimit | None | object = _DEFAULT,
+        rate_limit: RateLimit | object | None = _DEFAULT,
         max_concurrency: int = 10,
         session: aiohttp.ClientSession | None = None,
         user_agent: str | None = None,
@@ -476,7 +476,8 @@ class Client:
                         has_body=data is not None,
                     )
                     await emit(
-                        shared.hooks.on_request, RequestEvent(method, short_url, attempt, request_id)
+                        shared.hooks.on_request,
+                        RequestEvent(method, short_url, attempt, request_id),
                     )
                     started = _waits.monotonic()
                     shared.requests_sent += 1
@@ -602,9 +603,7 @@ class Client:
                     request_id=request_id,
                     retry_after=retry_after if retry_after is not None else closed_for,
                 )
-                self._record(
-                    _Answer(resp.status, resp.headers, resp.body, request_id, method, url)
-                )
+                self._record(_Answer(resp.status, resp.headers, resp.body, request_id, method, url))
                 raise error
             logger.info(
                 "%s %s throttled (503); every request of this client waits %.1fs",
@@ -628,26 +627,34 @@ class Client:
             url=url,
             request_id=request_id,
         )
-        if method == "GET" and resp.status >= 500 and retries_left > 0:
-            if not isinstance(error, NotImplementedByAPIError):
-                delay = _sansio.backoff_delay(
+        if (
+            method == "GET"
+            and resp.status >= 500
+            and retries_left > 0
+            and not isinstance(error, NotImplementedByAPIError)
+        ):
+            # Never exactly 0: the caller reads 0.0 as "throttled, wait at the gate".
+            delay = max(
+                1e-9,
+                _sansio.backoff_delay(
                     self._retry.retries - retries_left + 1,
                     base=self._retry.backoff,
                     cap=self._retry.backoff_max,
-                )
-                await emit(
-                    shared.hooks.on_retry,
-                    RetryEvent(
-                        method,
-                        short_url,
-                        attempt,
-                        request_id,
-                        max(delay, 1e-9),
-                        f"status {resp.status}",
-                        resp.status,
-                    ),
-                )
-                return max(delay, 1e-9)
+                ),
+            )
+            await emit(
+                shared.hooks.on_retry,
+                RetryEvent(
+                    method,
+                    short_url,
+                    attempt,
+                    request_id,
+                    delay,
+                    f"status {resp.status}",
+                    resp.status,
+                ),
+            )
+            return delay
         self._record(_Answer(resp.status, resp.headers, resp.body, request_id, method, url))
         raise error
 
@@ -743,9 +750,7 @@ class Client:
                 request_id=answer.request_id,
             )
 
-        return Paginator(
-            fetch, max_items=max_items, start_page=start_page, description=template
-        )
+        return Paginator(fetch, max_items=max_items, start_page=start_page, description=template)
 
 
 class _RawView:
@@ -756,7 +761,7 @@ class _RawView:
 
     def __getattr__(self, name: str) -> Any:
         target = getattr(self._client, name)
-        if name == "request" or callable(target) and not hasattr(target, "_client"):
+        if name == "request" or (callable(target) and not hasattr(target, "_client")):
             return _raw_callable(target)
         return _RawManager(target)
 
@@ -843,4 +848,3 @@ def _check_concurrency(value: int) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         raise ConfigError(f"max_concurrency must be an integer >= 1, got {value!r}")
     return value
-

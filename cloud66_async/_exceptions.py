@@ -199,7 +199,10 @@ class ServerError(APIError):
 
 
 class DecodeError(Cloud66Error):
-    """A payload did not fit its model. ``path`` names the field, for example ``response[3].status``."""
+    """A payload did not fit its model.
+
+    ``path`` names the field (for example ``[3].status``) and ``model`` the model being decoded.
+    """
 
     def __init__(self, message: str, *, path: str = "", model: str = "") -> None:
         super().__init__(message)
@@ -216,7 +219,10 @@ class ActionFailedError(Cloud66Error):
 
 
 class DeploymentFailedError(Cloud66Error):
-    """A deployment finished with an outcome other than success. ``deployment`` is its last state."""
+    """A deployment finished with an outcome other than success.
+
+    ``deployment`` is its last state (its ``outcome`` says failed or cancelled).
+    """
 
     def __init__(self, message: str, *, deployment: Any) -> None:
         super().__init__(message)

@@ -7,6 +7,7 @@ stops at once when cancelled.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import logging
 import random
@@ -172,9 +173,7 @@ async def wait_many(
         _check_action(action)
     seconds, deadline = _deadline(timeout, DEFAULT_ACTION_TIMEOUT)
     ticker = _Ticker(poll_interval, max_poll_interval, deadline)
-    latest: dict[tuple[str, int], Action] = {
-        (a.stack_uid or "", a.id): a for a in actions
-    }
+    latest: dict[tuple[str, int], Action] = {(a.stack_uid or "", a.id): a for a in actions}
     pending = {key for key, a in latest.items() if a.finished_at is None}
 
     async def poll_stack(stack_uid: str, ids: set[int]) -> None:
@@ -207,7 +206,7 @@ async def wait_many(
         if pending and ticker.expired():
             raise WaitTimeoutError(
                 f"{len(pending)} of {len(actions)} actions did not finish within {seconds:g}s",
-                last=[latest[(a.stack_uid or '', a.id)] for a in actions],
+                last=[latest[(a.stack_uid or "", a.id)] for a in actions],
                 timeout=seconds,
             )
     result = [latest[(a.stack_uid or "", a.id)] for a in actions]
@@ -243,7 +242,8 @@ async def wait_deployment(
     seconds, deadline = _deadline(timeout, DEFAULT_DEPLOY_TIMEOUT)
     if result is not None and result.async_action_id is not None:
         tracking = Action(id=result.async_action_id, stack_uid=stack_uid)
-        try:
+        with contextlib.suppress(ActionFailedError):
+            # A failed tracking action is reported through the deployment below.
             await wait_action(
                 client,
                 tracking,
@@ -252,8 +252,6 @@ async def wait_deployment(
                 max_poll_interval=max_poll_interval,
                 on_progress=on_progress,
             )
-        except ActionFailedError:
-            pass  # the deployment below says how it failed
     # API timestamps have whole seconds: compare from the start of the call's second.
     floor = since.replace(microsecond=0) - timedelta(seconds=1) if since is not None else None
     ticker = _Ticker(poll_interval, max_poll_interval, deadline)
@@ -266,8 +264,9 @@ async def wait_deployment(
             ):
                 target = newest
         else:
-            current = target
-            polled = await _poll(lambda: client.deployments.get(stack_uid, current.id), deadline)
+            polled = await _poll(
+                functools.partial(client.deployments.get, stack_uid, target.id), deadline
+            )
             if polled is not None:
                 target = polled
         if target is not None:
@@ -289,5 +288,3 @@ async def wait_deployment(
                 timeout=seconds,
             )
         await ticker.sleep()
-
-

@@ -7,7 +7,6 @@ whether the request may have reached the server.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -98,7 +97,7 @@ class Transport:
                 data = await resp.read()
                 resp_headers: CIMultiDictProxy[str] = resp.headers
                 return HTTPResponse(resp.status, resp_headers, data)
-        except (TimeoutError, asyncio.TimeoutError) as exc:
+        except TimeoutError as exc:
             raise RequestTimeoutError(
                 f"{method} {_short(url)} timed out ({_timeout_text(timeout)})",
                 method=method,

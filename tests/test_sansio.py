@@ -52,10 +52,14 @@ def test_quote_segment_rejects_non_ids(bad: object) -> None:
 
 
 def test_build_url_fills_and_quotes() -> None:
-    url = s.build_url(BASE, "/stacks/{stack_uid}/servers/{server_uid}", {
-        "stack_uid": "../users",
-        "server_uid": "x/y",
-    })
+    url = s.build_url(
+        BASE,
+        "/stacks/{stack_uid}/servers/{server_uid}",
+        {
+            "stack_uid": "../users",
+            "server_uid": "x/y",
+        },
+    )
     assert url == BASE + "/stacks/..%2Fusers/servers/x%2Fy"
     with pytest.raises(ConfigError, match="missing path argument 'server_uid'"):
         s.build_url(BASE, "/stacks/{stack_uid}/servers/{server_uid}", {"stack_uid": "a"})
@@ -138,7 +142,11 @@ def test_error_for_maps_every_status(status: int, error: str | None, cls: type) 
         (error or "").encode()
     )
     err = s.error_for(
-        status=status, headers={}, body=body, method="GET", url=BASE + "/x?page=2",
+        status=status,
+        headers={},
+        body=body,
+        method="GET",
+        url=BASE + "/x?page=2",
         request_id="rid",
     )
     assert type(err) is cls

@@ -124,4 +124,6 @@ def _check_wait(wait: bool, wait_timeout: float | None) -> None:
         or not isinstance(wait_timeout, (int, float))
         or wait_timeout <= 0
     ):
-        raise ConfigError(f"wait_timeout must be a positive number of seconds, got {wait_timeout!r}")
+        raise ConfigError(
+            f"wait_timeout must be a positive number of seconds, got {wait_timeout!r}"
+        )

@@ -72,9 +72,7 @@ ENDPOINTS: Final[dict[str, Endpoint]] = {
     "firewalls.get": Endpoint("GET", f"{_S}/firewalls/{{rule_id}}", "public", FirewallRule),
     "firewalls.add": Endpoint("POST", f"{_S}/firewalls", "admin", FirewallRule),
     # Notifications
-    "notifications.list": Endpoint(
-        "GET", f"{_S}/notifications", "public", Notification, many=True
-    ),
+    "notifications.list": Endpoint("GET", f"{_S}/notifications", "public", Notification, many=True),
     "notifications.get": Endpoint(
         "GET", f"{_S}/notifications/{{notification_id}}", "public", Notification
     ),
@@ -86,12 +84,8 @@ ENDPOINTS: Final[dict[str, Endpoint]] = {
     "settings.get": Endpoint("GET", f"{_S}/settings/{{setting_id}}", "public", Setting),
     "settings.update": Endpoint("PUT", f"{_S}/settings/{{setting_id}}", "admin", Action),
     # Server groups
-    "server_groups.list": Endpoint(
-        "GET", f"{_S}/server_groups", "public", ServerGroup, many=True
-    ),
-    "server_groups.get": Endpoint(
-        "GET", f"{_S}/server_groups/{{group_id}}", "public", ServerGroup
-    ),
+    "server_groups.list": Endpoint("GET", f"{_S}/server_groups", "public", ServerGroup, many=True),
+    "server_groups.get": Endpoint("GET", f"{_S}/server_groups/{{group_id}}", "public", ServerGroup),
     # Servers
     "servers.list": Endpoint("GET", f"{_S}/servers", "public", Server, many=True),
     "servers.get": Endpoint("GET", f"{_S}/servers/{{server_uid}}", "public", Server),

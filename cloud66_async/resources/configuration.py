@@ -66,9 +66,16 @@ class EnvVarsManager(Manager):
     ) -> Action:
         """Add an environment variable; it appears once the returned action finishes."""
         uid = v.check_str("stack_uid", stack_uid)
-        body = {"key": v.check_str("key", key), "value": v.check_str("value", value, allow_empty=True)}
+        body = {
+            "key": v.check_str("key", key),
+            "value": v.check_str("value", value, allow_empty=True),
+        }
         return await self._action(
-            E["env_vars.add"], {"stack_uid": uid}, uid, body=body, wait=wait,
+            E["env_vars.add"],
+            {"stack_uid": uid},
+            uid,
+            body=body,
+            wait=wait,
             wait_timeout=wait_timeout,
         )
 

@@ -75,5 +75,8 @@ class UsersManager(Manager):
         """Remove a device."""
         await self._no_content(
             E["users.delete_device"],
-            {"user_id": v.check_int("user_id", user_id, low=1), "token": v.check_str("token", token)},
+            {
+                "user_id": v.check_int("user_id", user_id, low=1),
+                "token": v.check_str("token", token),
+            },
         )

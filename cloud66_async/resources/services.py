@@ -65,7 +65,11 @@ class ServicesManager(Manager):
             ),
         }
         return await self._action(
-            E["services.scale"], {"stack_uid": uid}, uid, body=body, wait=wait,
+            E["services.scale"],
+            {"stack_uid": uid},
+            uid,
+            body=body,
+            wait=wait,
             wait_timeout=wait_timeout,
         )
 

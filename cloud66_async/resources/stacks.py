@@ -75,8 +75,10 @@ class StacksManager(Manager):
     async def _find_new_stack(self, name: str, environment: str) -> str | None:
         newest: Stack | None = None
         async for stack in self.list():
-            if stack.name == name and stack.environment == environment and (
-                newest is None or _created(stack) >= _created(newest)
+            if (
+                stack.name == name
+                and stack.environment == environment
+                and (newest is None or _created(stack) >= _created(newest))
             ):
                 newest = stack
         return newest.uid if newest is not None else None
@@ -124,13 +126,18 @@ class ActionsManager(Manager):
         v.check_choice("command", command, STACK_COMMANDS)
         body: dict[str, Any] = {"command": command}
         if command == "maintenance_mode":
-            if value is None or isinstance(value, bool) is False and value not in (0, 1):
+            if value is None or (isinstance(value, bool) is False and value not in (0, 1)):
                 raise v.ConfigError("maintenance_mode needs value=True/1 or value=False/0")
             body["value"] = int(value)
         elif value is not None:
             raise v.ConfigError(f"command {command!r} takes no value")
         return await self._action(
-            E["actions.run"], {"stack_uid": uid}, uid, body=body, wait=wait, wait_timeout=wait_timeout
+            E["actions.run"],
+            {"stack_uid": uid},
+            uid,
+            body=body,
+            wait=wait,
+            wait_timeout=wait_timeout,
         )
 
     async def wait(

@@ -448,26 +448,15 @@ class Client:
             request_id = _sansio.new_request_id()
             delay: float | None = None
             async with self._concurrency:
-                gate_started = _waits.monotonic()
+                probe = over_budget = False
                 try:
-                    probe = await shared.gate.enter(policy.throttle_max_wait - throttle_waited)
-                except GateWaitTooLong as exc:
-                    raise ThrottledError(
-                        retry_after=exc.opens_in,
-                        status=503,
-                        error="throttled",
-                        description=(
-                            f"the API is throttling this client for {exc.opens_in:.1f}s more, "
-                            f"longer than this request may still wait "
-                            f"({max(0.0, policy.throttle_max_wait - throttle_waited):.1f}s)"
-                        ),
-                        request_id=request_id,
-                        method=method,
-                        url=short_url,
-                    ) from None
-                throttle_waited += _waits.monotonic() - gate_started
-                try:
-                    await shared.limiter.acquire()
+                    # The limiter first, the gate second: a request that waited for the
+                    # limiter still sees a gate closed in the meantime, and whoever goes as the
+                    # gate's probe already holds what the limiter gives.
+                    over_budget = await shared.limiter.acquire()
+                    gate_started = _waits.monotonic()
+                    probe = await self._pass_gate(throttle_waited, request_id, method, short_url)
+                    throttle_waited += _waits.monotonic() - gate_started
                     headers = _sansio.build_headers(
                         token=shared.token,
                         user_agent=shared.user_agent,
@@ -530,6 +519,7 @@ class Client:
                         request_id,
                         elapsed,
                         probe=probe,
+                        over_budget=over_budget,
                         retries_left=retries_left,
                         throttle_budget=policy.throttle_max_wait - throttle_waited,
                     )
@@ -542,9 +532,32 @@ class Client:
                     if verdict > 0:  # a retry after an error answer (a throttle returns 0)
                         retries_left -= 1
                         delay = verdict
+                finally:
+                    shared.limiter.release(over_budget)
             # Outside the concurrency slot: a request that waits holds no slot.
             if delay:
                 await _waits.scaled_sleep(delay)
+
+    async def _pass_gate(
+        self, throttle_waited: float, request_id: str, method: str, short_url: str
+    ) -> bool:
+        """Wait at the throttle gate; return whether this request goes as the probe."""
+        budget = self._retry.throttle_max_wait - throttle_waited
+        try:
+            return await self._shared.gate.enter(budget)
+        except GateWaitTooLong as exc:
+            raise ThrottledError(
+                retry_after=exc.opens_in,
+                status=503,
+                error="throttled",
+                description=(
+                    f"the API is throttling this client for {exc.opens_in:.1f}s more, "
+                    f"longer than this request may still wait ({max(0.0, budget):.1f}s)"
+                ),
+                request_id=request_id,
+                method=method,
+                url=short_url,
+            ) from None
 
     def _is_throttle(self, resp: HTTPResponse) -> bool:
         if resp.status != 503:
@@ -565,6 +578,7 @@ class Client:
         elapsed: float,
         *,
         probe: bool,
+        over_budget: bool,
         retries_left: int,
         throttle_budget: float,
     ) -> float | None:
@@ -576,7 +590,7 @@ class Client:
         short_url = _sansio.redact_url(url)
         rl = _sansio.parse_rate_limit_headers(resp.headers)
         if rl is not None:
-            shared.limiter.observe(rl)
+            shared.limiter.observe(rl, over_budget=over_budget)
         logger.debug(
             "%s %s -> %d in %.3fs (attempt %d, request id %s)",
             method,

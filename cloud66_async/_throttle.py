@@ -2,7 +2,9 @@
 shares.
 
 - :class:`RateLimiter` keeps a client under a sliding-window budget (3,000 requests an hour by
-  default) and tightens itself when the server's ``X-RateLimit-Remaining`` says less is left.
+  default) and follows the server's ``X-RateLimit-Remaining``: once the server says nothing is
+  left, requests go one at a time, so the first answer after the server's window resets opens
+  the flow again and an exhausted budget costs one ``503``, not one per task.
 - :class:`ThrottleGate` closes for everyone as soon as one request is answered ``503 throttled``:
   requests that start while it is closed wait instead of collecting their own 503. When the wait
   is over, one request goes first as a probe; only when it succeeds does the gate open for all,
@@ -47,13 +49,18 @@ class RateLimitState:
 
 
 class RateLimiter:
-    """A sliding-window limiter: at most ``requests`` sends in any ``per`` seconds."""
+    """A sliding-window limiter: at most ``requests`` sends in any ``per`` seconds, and no more
+    than one request at a time while the server says its own budget is spent."""
 
     def __init__(self, limit: RateLimit | None) -> None:
         self.limit = limit
         self._stamps: collections.deque[float] = collections.deque()
         self.server_limit: int | None = None
         self.server_remaining: int | None = None
+        # What the server's budget allows from here on, counting our own sends since it spoke.
+        self._server_budget: int | None = None
+        self._in_flight = 0
+        self._over_budget = anyio.Lock()
 
     def _prune(self, now: float) -> None:
         assert self.limit is not None
@@ -69,24 +76,47 @@ class RateLimiter:
         self._prune(_waits.monotonic())
         return max(0, self.limit.requests - len(self._stamps))
 
-    async def acquire(self) -> None:
-        """Wait until one more request fits in the window, then count it."""
+    async def acquire(self) -> bool:
+        """Wait until one more request fits in the window, then count it.
+
+        Returns ``True`` when the request goes beyond the server's stated budget: the caller then
+        holds the one over-budget slot and must hand it back with :meth:`release`.
+        """
         if self.limit is None:
-            return
+            return False
         while True:
             now = _waits.monotonic()
             self._prune(now)
             if len(self._stamps) < self.limit.requests:
-                self._stamps.append(now)
-                return
+                break
             # Not scaled: this is a real budget, shrinking it would defeat it.
             await _waits.sleep(self._stamps[0] + self.limit.per - now)
+        over = self._server_budget is not None and self._server_budget <= 0
+        if over:
+            await self._over_budget.acquire()
+        self._stamps.append(_waits.monotonic())
+        self._in_flight += 1
+        if self._server_budget is not None:
+            self._server_budget -= 1
+        return over
 
-    def observe(self, headers: RateLimitHeaders) -> None:
-        """Take in the server's view of the budget.
+    def release(self, over_budget: bool) -> None:
+        """Mark a request counted by :meth:`acquire` as answered (or failed).
 
-        When the server says fewer requests remain than the local window would allow, the window
-        is filled up to match, so the client slows down before it is throttled.
+        Hands back the over-budget slot when the request held it.
+        """
+        if self.limit is None:
+            return
+        self._in_flight -= 1
+        if over_budget:
+            self._over_budget.release()
+
+    def observe(self, headers: RateLimitHeaders, *, over_budget: bool = False) -> None:
+        """Take in the server's view of its budget from an answer's headers.
+
+        ``over_budget`` says the answer is to the one request sent beyond the known budget: only
+        such an answer (or the first one) may raise the budget, since answers to concurrent
+        requests arrive out of order and an older, larger figure must not undo our count.
         """
         if headers.limit is not None:
             self.server_limit = headers.limit
@@ -95,12 +125,12 @@ class RateLimiter:
         self.server_remaining = headers.remaining
         if self.limit is None:
             return
-        local = self.local_remaining()
-        assert local is not None
-        excess = local - max(0, headers.remaining)
-        if excess > 0:
-            now = _waits.monotonic()
-            self._stamps.extend([now] * excess)
+        if self._server_budget is None or over_budget:
+            # First word from the server, or the answer to the request sent past the budget:
+            # start from what it says, less what the other requests in flight will use.
+            self._server_budget = headers.remaining - max(0, self._in_flight - 1)
+        else:
+            self._server_budget = min(self._server_budget, headers.remaining)
 
 
 class _GateState(enum.Enum):

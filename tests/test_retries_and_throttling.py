@@ -196,3 +196,22 @@ async def test_post_timeout_not_resent(fake: FakeCloud66) -> None:
         with pytest.raises(RequestTimeoutError):
             await client.actions.run(STACK, "restart")
     assert len(fake.requests("POST", ACTIONS_PATH)) == 1
+
+
+async def test_spent_server_budget_costs_one_503_per_window() -> None:
+    """With the client-side limiter on, X-RateLimit-Remaining: 0 makes requests go one at a
+    time, so each exhausted window costs a single 503 instead of one per task."""
+    async with FakeCloud66(stacks=10, rate_limit=(20, 0.5), retry_after="fractional") as fake:
+        async with fake.client(max_concurrency=10) as client:  # default RateLimit on
+
+            async def get(uid: str) -> None:
+                await client.stacks.get(uid)
+
+            with anyio.fail_after(30):
+                async with anyio.create_task_group() as tg:
+                    for uid in fake.stack_uids * 6:
+                        tg.start_soon(get, uid)
+    statuses = [r.status for r in fake.request_log]
+    assert statuses.count(200) == 60
+    windows = 60 // 20
+    assert statuses.count(503) <= windows  # at most one per exhausted window

@@ -27,6 +27,7 @@ from ._exceptions import (
     ThrottledError,
     TransportError,
 )
+from ._fastjson import FastDecoder
 from ._hooks import Hooks, RequestEvent, ResponseEvent, RetryEvent, ThrottleEvent, emit
 from ._options import (
     RateLimit,
@@ -133,6 +134,7 @@ class _Shared:
         self.limiter = RateLimiter(rate_limit)
         self.gate = ThrottleGate()
         self.converter: ModelConverter = make_converter()
+        self.fast = FastDecoder()
         self.hooks = hooks
         self.requests_sent = 0
 
@@ -455,7 +457,13 @@ class Client:
                     # gate's probe already holds what the limiter gives.
                     over_budget = await shared.limiter.acquire()
                     gate_started = _waits.monotonic()
-                    probe = await self._pass_gate(throttle_waited, request_id, method, short_url)
+                    try:
+                        probe = await self._pass_gate(
+                            throttle_waited, request_id, method, short_url
+                        )
+                    except BaseException:
+                        shared.limiter.refund()  # never sent: it uses no budget
+                        raise
                     throttle_waited += _waits.monotonic() - gate_started
                     headers = _sansio.build_headers(
                         token=shared.token,
@@ -689,21 +697,6 @@ class Client:
 
     # ------------------------------------------------------------------ helpers for managers
 
-    async def _call(
-        self,
-        method: str,
-        template: str,
-        path_params: Mapping[str, object],
-        *,
-        params: Mapping[str, Any] | None = None,
-        body: Any = None,
-    ) -> tuple[Any, _Answer]:
-        """Send one request and return the unwrapped ``response`` payload with its answer."""
-        url = self._url(template, path_params)
-        answer = await self._send(method, url, params, body)
-        payload = self._json(answer)
-        return _sansio.unwrap(payload, url=answer.url), answer
-
     async def _fetch_one(
         self,
         model: type[T],
@@ -714,7 +707,12 @@ class Client:
         params: Mapping[str, Any] | None = None,
         body: Any = None,
     ) -> T:
-        payload, answer = await self._call(method, template, path_params, params=params, body=body)
+        url = self._url(template, path_params)
+        answer = await self._send(method, url, params, body)
+        fast = self._shared.fast.one(answer.body, model)
+        if fast is not None:
+            return fast
+        payload = _sansio.unwrap(self._json(answer), url=answer.url)
         return self._decode(payload, model, answer)
 
     def _decode(self, payload: Any, model: type[T], answer: _Answer) -> T:
@@ -740,9 +738,23 @@ class Client:
         url = self._url(template, path_params)  # checks the arguments before anything is sent
         base_params = {k: v for k, v in (params or {}).items() if v is not None}
         converter = self._shared.converter
+        fast = self._shared.fast
 
         async def fetch(number: int) -> Page[T]:
             answer = await self._send("GET", url, {**base_params, "page": number}, None)
+            quick = fast.page(answer.body, model)
+            if quick is not None and (quick.next is None or quick.next > (quick.current or number)):
+                return Page(
+                    items=quick.items,
+                    number=quick.current if quick.current is not None else number,
+                    next=quick.next,
+                    pages=quick.pages,
+                    total=quick.total,
+                    per_page=quick.per_page,
+                    headers=answer.headers,
+                    request_id=answer.request_id,
+                )
+            # The careful path: the same bytes, decoded with every tolerance and every check.
             payload = self._json(answer)
             info = _sansio.parse_page(payload, requested=number, url=answer.url)
             try:

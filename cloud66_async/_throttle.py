@@ -100,6 +100,15 @@ class RateLimiter:
             self._server_budget -= 1
         return over
 
+    def refund(self) -> None:
+        """Give back the budget of a request counted by :meth:`acquire` but never sent."""
+        if self.limit is None:
+            return
+        if self._stamps:
+            self._stamps.pop()
+        if self._server_budget is not None:
+            self._server_budget += 1
+
     def release(self, over_budget: bool) -> None:
         """Mark a request counted by :meth:`acquire` as answered (or failed).
 

@@ -62,6 +62,11 @@ class Transport:
                 # We parse JSON ourselves and never follow redirects (see send()).
                 auto_decompress=True,
             )
+            # aiohttp silently resends GET/PUT/DELETE once when a kept-alive connection drops
+            # before the answer. The SDK decides about retries itself (a PUT or DELETE is never
+            # sent twice), so that private switch is turned off on the session the SDK owns.
+            if hasattr(self._session, "_retry_connection"):
+                self._session._retry_connection = False
         elif self._session.closed:
             raise ClientClosedError("the aiohttp session given to this client is closed")
         return self._session

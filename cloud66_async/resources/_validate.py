@@ -111,6 +111,6 @@ def check_mapping_of_ints(name: str, value: object) -> dict[str, int]:
     return out
 
 
-def optional(check: Any, name: str, value: object, *args: Any) -> Any:
+def optional(check: Any, name: str, value: object, *args: Any, **kwargs: Any) -> Any:
     """Run ``check`` unless ``value`` is ``None``."""
-    return None if value is None else check(name, value, *args)
+    return None if value is None else check(name, value, *args, **kwargs)

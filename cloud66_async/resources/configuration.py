@@ -259,11 +259,11 @@ class FirewallsManager(Manager):
         """
         ends = {
             "from_ip": v.optional(v.check_str, "from_ip", from_ip),
-            "from_group_id": v.optional(v.check_int, "from_group_id", from_group_id, 1),
-            "from_server_id": v.optional(v.check_int, "from_server_id", from_server_id, 1),
+            "from_group_id": v.optional(v.check_int, "from_group_id", from_group_id, low=1),
+            "from_server_id": v.optional(v.check_int, "from_server_id", from_server_id, low=1),
             "to_ip": v.optional(v.check_str, "to_ip", to_ip),
-            "to_group_id": v.optional(v.check_int, "to_group_id", to_group_id, 1),
-            "to_server_id": v.optional(v.check_int, "to_server_id", to_server_id, 1),
+            "to_group_id": v.optional(v.check_int, "to_group_id", to_group_id, low=1),
+            "to_server_id": v.optional(v.check_int, "to_server_id", to_server_id, low=1),
         }
         if all(value is None for value in ends.values()):
             raise v.ConfigError("a firewall rule needs at least one of the from_*/to_* arguments")
@@ -272,7 +272,7 @@ class FirewallsManager(Manager):
         body: dict[str, Any] = {
             "protocol": v.firewall_protocol(protocol),
             "port": v.check_int("port", port, low=1, high=65535),
-            "ttl": v.optional(v.check_int, "ttl", ttl, 1),
+            "ttl": v.optional(v.check_int, "ttl", ttl, low=1),
             **ends,
         }
         found: FirewallRule = await self._one(

@@ -101,7 +101,7 @@ class BackupsManager(Manager):
             E["backups.list"],
             {"stack_uid": v.check_str("stack_uid", stack_uid)},
             params={
-                "group": v.optional(v.check_int, "group", group, 1),
+                "group": v.optional(v.check_int, "group", group, low=1),
                 "db_type": v.optional(v.check_choice, "db_type", db_type, v.BACKUP_DB_TYPES),
             },
             max_items=max_items,
@@ -151,7 +151,7 @@ class BackupsManager(Manager):
             body={
                 "db_type": types,
                 "frequency": frequency,
-                "keep_count": v.optional(v.check_int, "keep_count", keep_count, 1),
+                "keep_count": v.optional(v.check_int, "keep_count", keep_count, low=1),
                 "gzip": gzip,
                 "excluded_tables": v.optional(v.check_str, "excluded_tables", excluded_tables),
                 "run_on_replica_server": run_on_replica_server,

@@ -8,6 +8,7 @@ from typing import Any
 
 import attrs
 
+from .._exceptions import Cloud66Error, PermissionDeniedError
 from .._paging import Paginator
 from ..models import Action, Stack
 from . import _validate as v
@@ -48,8 +49,9 @@ class StacksManager(Manager):
 
         Pass either ``manifest_yaml`` or ``cloud``, ``region`` and ``build_type``
         (``"single"`` or ``"multi"``): the API needs one of them.
-        The action's ``stack_uid`` is found by looking the new stack up by name (one list walk),
-        so it can be waited on; ``wait=True`` waits for the build to finish.
+        The action's ``stack_uid`` is found by looking the new stack up by name and environment
+        (a walk over the stack list, which needs the ``public`` scope; without it ``stack_uid``
+        stays ``None``), so it can be waited on; ``wait=True`` waits for the build to finish.
         """
         body = {
             "name": v.check_str("name", name),
@@ -66,9 +68,19 @@ class StacksManager(Manager):
             )
         _check_wait(wait, wait_timeout)
         action: Action = await self._one(E["stacks.create"], {}, body=body)
-        uid = await self._find_new_stack(name, environment)
+        try:
+            uid = await self._find_new_stack(name, environment)
+        except PermissionDeniedError:
+            # Creating needs `redeploy`, listing needs `public`: without it the action is still
+            # returned, but it cannot be followed.
+            uid = None
         action = attrs.evolve(action, stack_uid=uid)
-        if wait and uid is not None:
+        if wait:
+            if uid is None:
+                raise Cloud66Error(
+                    f"stack {name!r} was created (action {action.id}) but cannot be found in "
+                    "the stack list to wait on it; the token may lack the 'public' scope"
+                )
             return await self._client.actions.wait(action, timeout=wait_timeout)
         return action
 

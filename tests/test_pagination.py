@@ -3,6 +3,7 @@ errors naming their page."""
 
 from __future__ import annotations
 
+import anyio
 import pytest
 
 from cloud66_async import AuthenticationError, Client, ConfigError, NotFoundError, Paginator
@@ -96,3 +97,64 @@ def test_paginator_is_reusable_and_lazy() -> None:
     p = client.servers.list("abc")
     assert isinstance(p, Paginator)
     assert "servers" in repr(p)
+
+
+async def test_prefetch_keeps_order_and_fetches_ahead(fake: FakeCloud66, client: Client) -> None:
+    pages = client.stacks.list().with_prefetch(2).pages()
+    first = await anext(pages)
+    assert first.number == 1
+    for _ in range(50):  # let the prefetch tasks reach the fake
+        if len(fake.request_log) >= 3:
+            break
+        await anyio.sleep(0.01)
+    assert sorted(int(r.query["page"]) for r in fake.request_log) == [1, 2, 3]
+    rest = [p async for p in pages]
+    assert [p.number for p in rest] == [2, 3]
+    uids = [s.uid for p in [first, *rest] for s in p.items]
+    assert uids == fake.stack_uids
+
+
+async def test_prefetch_respects_max_items(fake: FakeCloud66, client: Client) -> None:
+    got = await client.stacks.list(max_items=31).with_prefetch(5).collect()
+    assert [s.uid for s in got] == fake.stack_uids[:31]
+    assert sorted(int(r.query["page"]) for r in fake.request_log) == [1, 2]
+
+
+async def test_prefetch_break_leaves_no_task(fake: FakeCloud66, client: Client) -> None:
+    import asyncio
+
+    fake.inject_fault("GET", "/stacks", "latency", delay=0.5, times=None)
+
+    def prefetching() -> list[asyncio.Task[object]]:
+        return [
+            t
+            for t in asyncio.all_tasks()
+            if not t.done() and "Paginator" in t.get_coro().__qualname__  # type: ignore[union-attr]
+        ]
+
+    with anyio.fail_after(10):
+        gen = client.stacks.list().with_prefetch(2).pages()
+        await anext(gen)
+        assert prefetching()  # pages 2 and 3 are on their way
+        await gen.aclose()
+    fake.clear_faults()
+    assert prefetching() == []
+
+
+async def test_prefetch_error_names_its_page(fake: FakeCloud66, client: Client) -> None:
+    first = await client.stacks.list().first()
+    assert first is not None
+    fake.clear_log()
+    pages = client.stacks.list().with_prefetch(2).pages()
+    await anext(pages)
+    fake.inject_fault("GET", "/stacks", "status", status=404, body={"error": "not_found"}, times=5)
+    with pytest.raises(NotFoundError) as info:
+        async for _ in pages:
+            pass
+    assert info.value.page in (2, 3)
+
+
+def test_bad_prefetch() -> None:
+    client = Client("t", base_url="http://127.0.0.1:9/api/3")
+    with pytest.raises(ConfigError):
+        client.stacks.list().with_prefetch(-1)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from datetime import datetime
 from typing import Any, Final, Literal, TypeVar
 
@@ -30,6 +30,7 @@ __all__ = [
     "Context",
     "Handler",
     "arg",
+    "closing",
 ]
 
 T = TypeVar("T")
@@ -48,6 +49,17 @@ EXIT_FAILED: Final = 4
 EXIT_TIMEOUT: Final = 5
 #: Interrupted (Ctrl-C).
 EXIT_INTERRUPTED: Final = 130
+
+
+@contextlib.asynccontextmanager
+async def closing(iterator: AsyncIterator[T]) -> AsyncIterator[AsyncIterator[T]]:
+    """Close an async generator left early (``contextlib.aclosing`` for an ``AsyncIterator``)."""
+    try:
+        yield iterator
+    finally:
+        aclose = getattr(iterator, "aclose", None)
+        if aclose is not None:
+            await aclose()
 
 
 class CliError(Exception):
@@ -132,7 +144,7 @@ class Context:
         items: list[T] = []
         async with self.progress.track(label) as status:
             pages = paginator.pages()
-            async with contextlib.aclosing(pages):
+            async with closing(pages):
                 async for page in pages:
                     items.extend(page.items)
                     status.state = f"page {page.number}" + (f"/{page.pages}" if page.pages else "")
@@ -163,7 +175,7 @@ class Context:
         since: datetime | None = None,
     ) -> Deployment:
         """Wait for a stack's deployment to finish, showing progress."""
-        async with self.progress.track(f"waiting for the deployment of {stack_uid}") as status:
+        async with self.progress.track("waiting for the deployment") as status:
             status.state = "starting"
             return await self.client.deployments.wait(
                 stack_uid,

@@ -12,7 +12,7 @@ import json
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import Any, TextIO
+from typing import Any, TextIO, cast
 
 import attrs
 
@@ -35,7 +35,6 @@ from ..models import (
     FirewallRule,
     Notification,
     OperationResult,
-    RedeployResult,
     Server,
     ServerGroup,
     ServerSetting,
@@ -128,7 +127,7 @@ def deployment_state(deployment: Deployment) -> str:
 
 
 def format_value(value: object) -> str:
-    """Format one value for a person: ``-`` for none, ``yes``/``no``, UTC ``YYYY-MM-DD HH:MM:SS``."""
+    """Format one value for a person: ``-`` for none, ``yes``/``no``, ``YYYY-MM-DD HH:MM:SS``."""
     if value is None:
         return "-"
     if isinstance(value, bool):
@@ -154,11 +153,15 @@ def format_value(value: object) -> str:
     if attrs.has(type(value)):
         shown = (
             f"{a.name}={format_value(getattr(value, a.name))}"
-            for a in attrs.fields(type(value))
+            for a in _fields(type(value))
             if getattr(value, a.name) is not None
         )
         return ", ".join(shown)
     return str(value)
+
+
+def _fields(kind: type) -> tuple[attrs.Attribute[Any], ...]:
+    return tuple(attrs.fields(cast(Any, kind)))
 
 
 def _one_line(text: str) -> str:
@@ -356,7 +359,7 @@ def columns_for(kind: type) -> tuple[Column, ...]:
     if found is not None:
         return found
     if attrs.has(kind):
-        return tuple(C(a.name.upper(), a.name) for a in attrs.fields(kind)[:6])
+        return tuple(C(a.name.upper(), a.name) for a in _fields(kind)[:6])
     return (C("VALUE", lambda v: v),)
 
 
@@ -396,7 +399,7 @@ def render_detail(item: object) -> str:
     kind = type(item)
     rows: list[tuple[str, str]] = [(c.header, c.cell(item)) for c in _DETAIL_EXTRAS.get(kind, ())]
     sections: list[str] = []
-    for field in attrs.fields(kind):
+    for field in _fields(kind):
         value = getattr(item, field.name)
         if isinstance(value, tuple) and value and all(attrs.has(type(v)) for v in value):
             rows.append((field.name, f"{len(value)} (below)"))
@@ -443,9 +446,7 @@ def mask_secrets(value: Any) -> Any:
         history = value.history
         if history is not None:
             history = tuple(h if h.value is None else attrs.evolve(h, value=MASK) for h in history)
-        return attrs.evolve(
-            value, value=None if value.value is None else MASK, history=history
-        )
+        return attrs.evolve(value, value=None if value.value is None else MASK, history=history)
     if isinstance(value, list):
         return [mask_secrets(v) for v in value]
     return value

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import shutil
 import time
 from collections.abc import AsyncIterator
@@ -51,11 +52,21 @@ def render_status(status: Status, *, now: float, width: int) -> str:
     if status.state:
         parts.append(status.state)
     if status.done is not None:
-        parts.append(f"{status.done}/{status.total}" if status.total is not None else f"{status.done}")
+        parts.append(
+            f"{status.done}/{status.total}" if status.total is not None else f"{status.done}"
+        )
     parts.append(f"{max(0.0, now - status.started):.1f}s")
     line = "  ".join(parts)
     # Never reach the last column: a wrapped line cannot be rewritten with \r.
     return line[: max(1, width - 1)]
+
+
+def _width(stream: TextIO) -> int:
+    """The width of the terminal ``stream`` is drawn on (not stdout's, which may be a pipe)."""
+    try:
+        return os.get_terminal_size(stream.fileno()).columns
+    except (AttributeError, OSError, ValueError):
+        return shutil.get_terminal_size((80, 24)).columns
 
 
 def is_terminal(stream: TextIO) -> bool:
@@ -103,7 +114,7 @@ class Progress:
             self._draw(status)
 
     def _draw(self, status: Status) -> None:
-        width = shutil.get_terminal_size((80, 24)).columns
+        width = _width(self.stream)
         line = render_status(status, now=time.monotonic(), width=width)
         padding = " " * max(0, self._shown - len(line))
         self._write("\r" + line + padding)

@@ -44,8 +44,12 @@ def check_int(name: str, value: object, *, low: int | None = None, high: int | N
     """A required integer argument, optionally within ``[low, high]``."""
     if isinstance(value, bool) or not isinstance(value, int):
         raise ConfigError(f"{name} must be an integer, got {value!r}")
-    if (low is not None and value < low) or (high is not None and value > high):
+    if low is not None and high is not None and not low <= value <= high:
         raise ConfigError(f"{name} must be between {low} and {high}, got {value}")
+    if low is not None and value < low:
+        raise ConfigError(f"{name} must be at least {low}, got {value}")
+    if high is not None and value > high:
+        raise ConfigError(f"{name} must be at most {high}, got {value}")
     return value
 
 

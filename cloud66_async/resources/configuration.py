@@ -267,7 +267,7 @@ class FirewallsManager(Manager):
         }
         if all(value is None for value in ends.values()):
             raise v.ConfigError("a firewall rule needs at least one of the from_*/to_* arguments")
-        if from_ip == "AUTO" and ttl is None:
+        if from_ip is not None and from_ip.upper() == "AUTO" and ttl is None:
             raise v.ConfigError("from_ip='AUTO' is only allowed together with ttl")
         body: dict[str, Any] = {
             "protocol": v.firewall_protocol(protocol),

@@ -219,7 +219,8 @@ class FakeCloud66:
         from cloud66_async import Client
 
         token = kwargs.pop("token", self.token)
-        return Client(token, base_url=self.base_url, **kwargs)
+        base_url = kwargs.pop("base_url", self.base_url)
+        return Client(token, base_url=base_url, **kwargs)
 
     # -- the request log ----------------------------------------------------------------------
 

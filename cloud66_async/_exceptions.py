@@ -115,7 +115,9 @@ class APIError(Cloud66Error):
 
     Attributes mirror the API's error body: ``error`` (the short code such as ``not_found``),
     ``description`` (``error_description``) and ``details``; plus the ``status``, the
-    ``request_id`` the SDK sent, and the ``method`` and ``url`` of the request.
+    ``request_id`` the SDK sent (``Request-Id``), the ``server_request_id`` the server answered
+    with (``X-Request-Id``, when it did; quote it to Cloud 66 support), and the ``method`` and
+    ``url`` of the request.
     """
 
     def __init__(
@@ -138,6 +140,7 @@ class APIError(Cloud66Error):
         self.method = method
         self.url = url
         self.headers: Mapping[str, str] = dict(headers or {})
+        self.server_request_id: str | None = _header(self.headers, "X-Request-Id")
         parts = [f"{status}"]
         if error:
             parts.append(error)
@@ -147,8 +150,18 @@ class APIError(Cloud66Error):
         text += f" ({method} {url}"
         if request_id:
             text += f", request id {request_id}"
+        if self.server_request_id and self.server_request_id != request_id:
+            text += f", server request id {self.server_request_id}"
         text += ")"
         super().__init__(text)
+
+
+def _header(headers: Mapping[str, str], name: str) -> str | None:
+    lowered = name.lower()
+    for key, value in headers.items():
+        if key.lower() == lowered:
+            return value
+    return None
 
 
 class BadRequestError(APIError):

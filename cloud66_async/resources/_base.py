@@ -10,6 +10,7 @@ import attrs
 
 from .._exceptions import ConfigError
 from .._paging import Paginator
+from ._validate import check_int, check_str
 
 if TYPE_CHECKING:
     from .._client import Client
@@ -60,6 +61,36 @@ class Manager:
             params=params,
             max_items=max_items,
             start_page=start_page,
+        )
+
+    def _stack_list(
+        self,
+        endpoint: Endpoint,
+        stack_uid: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        max_items: int | None = None,
+        start_page: int = 1,
+    ) -> Paginator[Any]:
+        """A list under ``/stacks/{stack_uid}``."""
+        return self._list(
+            endpoint,
+            {"stack_uid": check_str("stack_uid", stack_uid)},
+            params=params,
+            max_items=max_items,
+            start_page=start_page,
+        )
+
+    async def _stack_get(
+        self, endpoint: Endpoint, stack_uid: str, id_name: str, id_value: int
+    ) -> Any:
+        """One object under ``/stacks/{stack_uid}`` named by a numeric id."""
+        return await self._one(
+            endpoint,
+            {
+                "stack_uid": check_str("stack_uid", stack_uid),
+                id_name: check_int(id_name, id_value, low=1),
+            },
         )
 
     async def _one(

@@ -37,22 +37,13 @@ class EnvVarsManager(Manager):
         self, stack_uid: str, *, max_items: int | None = None, start_page: int = 1
     ) -> Paginator[EnvVar]:
         """Iterate over a stack's environment variables."""
-        return self._list(
-            E["env_vars.list"],
-            {"stack_uid": v.check_str("stack_uid", stack_uid)},
-            max_items=max_items,
-            start_page=start_page,
+        return self._stack_list(
+            E["env_vars.list"], stack_uid, max_items=max_items, start_page=start_page
         )
 
     async def get(self, stack_uid: str, env_id: int) -> EnvVar:
         """Return one environment variable by its numeric id."""
-        found: EnvVar = await self._one(
-            E["env_vars.get"],
-            {
-                "stack_uid": v.check_str("stack_uid", stack_uid),
-                "env_id": v.check_int("env_id", env_id, low=1),
-            },
-        )
+        found: EnvVar = await self._stack_get(E["env_vars.get"], stack_uid, "env_id", env_id)
         return found
 
     async def add(
@@ -114,11 +105,8 @@ class SettingsManager(Manager):
         self, stack_uid: str, *, max_items: int | None = None, start_page: int = 1
     ) -> Paginator[Setting]:
         """Iterate over a stack's settings."""
-        return self._list(
-            E["settings.list"],
-            {"stack_uid": v.check_str("stack_uid", stack_uid)},
-            max_items=max_items,
-            start_page=start_page,
+        return self._stack_list(
+            E["settings.list"], stack_uid, max_items=max_items, start_page=start_page
         )
 
     async def get(self, stack_uid: str, setting_id: str) -> Setting:
@@ -220,21 +208,14 @@ class FirewallsManager(Manager):
         self, stack_uid: str, *, max_items: int | None = None, start_page: int = 1
     ) -> Paginator[FirewallRule]:
         """Iterate over a stack's firewall rules."""
-        return self._list(
-            E["firewalls.list"],
-            {"stack_uid": v.check_str("stack_uid", stack_uid)},
-            max_items=max_items,
-            start_page=start_page,
+        return self._stack_list(
+            E["firewalls.list"], stack_uid, max_items=max_items, start_page=start_page
         )
 
     async def get(self, stack_uid: str, rule_id: int) -> FirewallRule:
         """Return one firewall rule."""
-        found: FirewallRule = await self._one(
-            E["firewalls.get"],
-            {
-                "stack_uid": v.check_str("stack_uid", stack_uid),
-                "rule_id": v.check_int("rule_id", rule_id, low=1),
-            },
+        found: FirewallRule = await self._stack_get(
+            E["firewalls.get"], stack_uid, "rule_id", rule_id
         )
         return found
 
@@ -293,9 +274,9 @@ class NotificationsManager(Manager):
         start_page: int = 1,
     ) -> Paginator[Notification]:
         """Iterate over a stack's notifications, optionally of one ``alert_type``."""
-        return self._list(
+        return self._stack_list(
             E["notifications.list"],
-            {"stack_uid": v.check_str("stack_uid", stack_uid)},
+            stack_uid,
             params={"alert_type": v.optional(v.check_str, "alert_type", alert_type)},
             max_items=max_items,
             start_page=start_page,
@@ -303,12 +284,8 @@ class NotificationsManager(Manager):
 
     async def get(self, stack_uid: str, notification_id: int) -> Notification:
         """Return one notification."""
-        found: Notification = await self._one(
-            E["notifications.get"],
-            {
-                "stack_uid": v.check_str("stack_uid", stack_uid),
-                "notification_id": v.check_int("notification_id", notification_id, low=1),
-            },
+        found: Notification = await self._stack_get(
+            E["notifications.get"], stack_uid, "notification_id", notification_id
         )
         return found
 

@@ -24,21 +24,14 @@ class DeploymentsManager(Manager):
         self, stack_uid: str, *, max_items: int | None = None, start_page: int = 1
     ) -> Paginator[Deployment]:
         """Iterate over a stack's deployments, newest first."""
-        return self._list(
-            E["deployments.list"],
-            {"stack_uid": v.check_str("stack_uid", stack_uid)},
-            max_items=max_items,
-            start_page=start_page,
+        return self._stack_list(
+            E["deployments.list"], stack_uid, max_items=max_items, start_page=start_page
         )
 
     async def get(self, stack_uid: str, deployment_id: int) -> Deployment:
         """Return one deployment."""
-        found: Deployment = await self._one(
-            E["deployments.get"],
-            {
-                "stack_uid": v.check_str("stack_uid", stack_uid),
-                "deployment_id": v.check_int("deployment_id", deployment_id, low=1),
-            },
+        found: Deployment = await self._stack_get(
+            E["deployments.get"], stack_uid, "deployment_id", deployment_id
         )
         return found
 

@@ -21,21 +21,14 @@ class ServerGroupsManager(Manager):
         self, stack_uid: str, *, max_items: int | None = None, start_page: int = 1
     ) -> Paginator[ServerGroup]:
         """Iterate over a stack's server groups."""
-        return self._list(
-            E["server_groups.list"],
-            {"stack_uid": v.check_str("stack_uid", stack_uid)},
-            max_items=max_items,
-            start_page=start_page,
+        return self._stack_list(
+            E["server_groups.list"], stack_uid, max_items=max_items, start_page=start_page
         )
 
     async def get(self, stack_uid: str, group_id: int) -> ServerGroup:
         """Return one server group."""
-        found: ServerGroup = await self._one(
-            E["server_groups.get"],
-            {
-                "stack_uid": v.check_str("stack_uid", stack_uid),
-                "group_id": v.check_int("group_id", group_id, low=1),
-            },
+        found: ServerGroup = await self._stack_get(
+            E["server_groups.get"], stack_uid, "group_id", group_id
         )
         return found
 
@@ -47,11 +40,8 @@ class ServersManager(Manager):
         self, stack_uid: str, *, max_items: int | None = None, start_page: int = 1
     ) -> Paginator[Server]:
         """Iterate over a stack's servers."""
-        return self._list(
-            E["servers.list"],
-            {"stack_uid": v.check_str("stack_uid", stack_uid)},
-            max_items=max_items,
-            start_page=start_page,
+        return self._stack_list(
+            E["servers.list"], stack_uid, max_items=max_items, start_page=start_page
         )
 
     async def get(
@@ -110,13 +100,7 @@ class BackupsManager(Manager):
 
     async def get(self, stack_uid: str, backup_id: int) -> Backup:
         """Return one backup."""
-        found: Backup = await self._one(
-            E["backups.get"],
-            {
-                "stack_uid": v.check_str("stack_uid", stack_uid),
-                "backup_id": v.check_int("backup_id", backup_id, low=1),
-            },
-        )
+        found: Backup = await self._stack_get(E["backups.get"], stack_uid, "backup_id", backup_id)
         return found
 
     async def create(

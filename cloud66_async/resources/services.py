@@ -25,9 +25,9 @@ class ServicesManager(Manager):
         start_page: int = 1,
     ) -> Paginator[Service]:
         """Iterate over a stack's services (on one server when ``server_uid`` is given)."""
-        return self._list(
+        return self._stack_list(
             E["services.list"],
-            {"stack_uid": v.check_str("stack_uid", stack_uid)},
+            stack_uid,
             params={"server_uid": v.optional(v.check_str, "server_uid", server_uid)},
             max_items=max_items,
             start_page=start_page,
@@ -106,9 +106,9 @@ class ContainersManager(Manager):
         start_page: int = 1,
     ) -> Paginator[Container]:
         """Iterate over a stack's containers (on one server when ``server_uid`` is given)."""
-        return self._list(
+        return self._stack_list(
             E["containers.list"],
-            {"stack_uid": v.check_str("stack_uid", stack_uid)},
+            stack_uid,
             params={"server_uid": v.optional(v.check_str, "server_uid", server_uid)},
             max_items=max_items,
             start_page=start_page,

@@ -389,6 +389,12 @@ class Client:
             "DELETE",
         }:
             raise ConfigError(f"unsupported method {method!r}")
+        if isinstance(path, str) and any(
+            c.isspace() or ord(c) < 0x20 or ord(c) == 0x7F for c in path
+        ):
+            raise ConfigError(
+                f"path {path!r} has whitespace or control characters; percent-encode them"
+            )
         if not isinstance(path, str) or not path.startswith("/") or "//" in path:
             raise ConfigError(
                 f"path {path!r} must be relative to base_url and start with '/' "
@@ -484,6 +490,7 @@ class Client:
                 except TransportError as exc:
                     shared.gate.abandoned(probe)
                     exc.request_id = request_id
+                    exc.message = f"{exc.message} (request id {request_id})"
                     logger.debug(
                         "%s %s attempt %d failed: %s (request id %s)",
                         method,

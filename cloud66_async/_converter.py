@@ -426,6 +426,12 @@ def _describe_leaf(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}"
 
 
+# Fields whose wrong values must not be repeated in an error message.
+_SECRET_FIELDS = frozenset(
+    {("EnvVar", "value"), ("EnvVarHistory", "value"), ("Server", "private_key")}
+)
+
+
 def _decode_error(root: Any, leaves: list[tuple[str, type | None, Any]]) -> DecodeError:
     path, owner, leaf = leaves[0]
     root_name = _type_name(root)
@@ -435,7 +441,8 @@ def _decode_error(root: Any, leaves: list[tuple[str, type | None, Any]]) -> Deco
     field = path.rpartition(".")[2].partition("[")[0] if path else ""
     if owner is not None and owner is not root and field:
         where += f" ({owner.__name__}.{field})"
-    message = f"{where}: {_describe_leaf(leaf)}"
+    secret = (getattr(owner or root, "__name__", ""), field) in _SECRET_FIELDS
+    message = f"{where}: {'wrong type (value hidden)' if secret else _describe_leaf(leaf)}"
     if len(leaves) > 1:
         others = ", ".join(p or "<root>" for p, _, _ in leaves[1:4])
         more = "" if len(leaves) <= 4 else ", ..."

@@ -82,6 +82,14 @@ def resolve_token(token: str | None, env: Mapping[str, str], home: Path | None) 
 
     The token file is ``~/.cloud66/cx.json`` (the official toolbelt's), field ``AccessToken``.
     """
+    found = _find_token(token, env, home)
+    if any(ord(c) < 0x20 or ord(c) == 0x7F for c in found):
+        # The message never repeats the token.
+        raise ConfigError("the token contains control characters (a pasting accident?)")
+    return found
+
+
+def _find_token(token: str | None, env: Mapping[str, str], home: Path | None) -> str:
     if token is not None:
         if not isinstance(token, str) or not token.strip():
             raise ConfigError("token must be a non-empty string")

@@ -199,9 +199,13 @@ async def wait_many(
         by_stack: dict[str, set[int]] = {}
         for stack_uid, action_id in pending:
             by_stack.setdefault(stack_uid, set()).add(action_id)
+        failures: list[Exception] = []
         async with anyio.create_task_group() as tg:
             for stack_uid, ids in by_stack.items():
-                tg.start_soon(_poll, functools.partial(poll_stack, stack_uid, ids), deadline)
+                tg.start_soon(_guarded, poll_stack, stack_uid, ids, deadline, failures, tg)
+        if failures:
+            # The first real error is raised as itself, not inside an exception group.
+            raise failures[0]
         pending = {key for key in pending if latest[key].finished_at is None}
         if pending and ticker.expired():
             raise WaitTimeoutError(
@@ -214,6 +218,22 @@ async def wait_many(
         for action in result:
             _finished(action)
     return result
+
+
+async def _guarded(
+    poll_stack: Callable[[str, set[int]], Any],
+    stack_uid: str,
+    ids: set[int],
+    deadline: float,
+    failures: list[Exception],
+    tg: anyio.abc.TaskGroup,
+) -> None:
+    """Poll one stack for wait_many; on a real error, record it and stop the other polls."""
+    try:
+        await _poll(functools.partial(poll_stack, stack_uid, ids), deadline)
+    except Exception as exc:
+        failures.append(exc)
+        tg.cancel_scope.cancel()
 
 
 def _succeeded(deployment: Deployment) -> bool:

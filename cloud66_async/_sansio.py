@@ -8,6 +8,7 @@ tested without a network.
 from __future__ import annotations
 
 import email.utils
+import ipaddress
 import json
 import math
 import platform
@@ -59,7 +60,6 @@ __all__ = [
 ]
 
 DEFAULT_BASE_URL: Final = "https://app.cloud66.com/api/3"
-_LOOPBACK_HOSTS: Final = frozenset({"localhost", "127.0.0.1", "::1", "[::1]"})
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
 
 _STATUS_ERRORS: Final[Mapping[int, type[APIError]]] = {
@@ -99,7 +99,13 @@ def check_base_url(base_url: str) -> str:
 
 
 def _is_loopback(host: str) -> bool:
-    return host in _LOOPBACK_HOSTS or host.startswith("127.")
+    # An address, not a name that merely starts with "127." (127.evil.example is not loopback).
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
 
 
 def quote_segment(value: object) -> str:
@@ -175,8 +181,11 @@ def build_headers(
 
 
 def parse_body(body: bytes) -> Any:
-    """Parse a JSON body; raise ``ValueError`` when it is not JSON."""
-    return json.loads(body)
+    """Parse a JSON body; raise ``ValueError`` when it is not JSON (or absurdly deep)."""
+    try:
+        return json.loads(body)
+    except RecursionError:
+        raise ValueError("JSON nested too deeply") from None
 
 
 def is_throttled(status: int, payload: Any) -> bool:
@@ -310,7 +319,7 @@ def _opt_int(obj: Mapping[str, Any], key: str) -> int | None:
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int):
-        if isinstance(value, str) and value.isdigit():
+        if isinstance(value, str) and value.isascii() and value.isdigit():
             return int(value)
         raise DecodeError(
             f"expected an integer in pagination.{key}, got {_describe(value)}",

@@ -215,14 +215,18 @@ class ThrottleGate:
         """
         self.episodes += 1
         self.throttled_total += 1
-        if retry_after is not None:
+        if retry_after is not None and retry_after > 0:
             delay = retry_after
         else:
+            # No hint, or "0"/a date in the past: back off anyway, or we would spin.
             delay = backoff_delay(self.episodes, base=backoff, cap=max(backoff, 60.0))
         now = _waits.monotonic()
         self._open_at = max(self._open_at if self._state is _GateState.CLOSED else 0.0, now + delay)
         self._state = _GateState.CLOSED
-        self.reset_at = datetime.now(UTC) + timedelta(seconds=self._open_at - now)
+        try:
+            self.reset_at = datetime.now(UTC) + timedelta(seconds=self._open_at - now)
+        except OverflowError:  # a Retry-After beyond the year 9999
+            self.reset_at = datetime.max.replace(tzinfo=UTC)
         self._notify()
         return self._open_at - now
 

@@ -12,7 +12,7 @@ from typing import Any
 
 import aiohttp
 import attrs
-from multidict import CIMultiDictProxy
+from multidict import CIMultiDict, CIMultiDictProxy
 from yarl import URL
 
 from ._exceptions import ClientClosedError, RequestTimeoutError, TransportError
@@ -118,6 +118,13 @@ class Transport:
                 sent=False,
             ) from exc
         except aiohttp.ClientError as exc:
+            if isinstance(exc, aiohttp.ClientResponseError):
+                # Its request_info keeps the request's headers, Authorization included, and it
+                # travels on as our error's __cause__: strip them.
+                exc.request_info = exc.request_info._replace(
+                    headers=CIMultiDictProxy(CIMultiDict())
+                )
+                exc.args = (exc.request_info, exc.history)
             raise TransportError(
                 f"connection error during {method} {_short(url)}"
                 f"{' while reading the answer' if connected else ''}: "

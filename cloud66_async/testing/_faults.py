@@ -164,7 +164,7 @@ def _body_bytes(body: bytes | str | dict[str, Any] | list[Any]) -> tuple[bytes, 
     raw = body.encode() if isinstance(body, str) else body
     try:
         json.loads(raw)
-    except ValueError:
+    except (ValueError, RecursionError):
         return raw, "text/plain; charset=utf-8"
     return raw, JSON_TYPE
 

@@ -209,7 +209,8 @@ async def _throttle(
     uids = [stacks[i % len(stacks)].uid for i in range(THROTTLE_REQUESTS)]
     started = time.monotonic()
     try:
-        async with fake.client(rate_limit=None) as client:
+        # A client with its default settings: the limiter follows X-RateLimit-Remaining.
+        async with fake.client() as client:
             async with ctx.progress.track("throttled requests", total=len(uids)) as status:
                 status.done = 0
 
@@ -243,6 +244,7 @@ async def _throttle(
         f"    {succeeded} of {len(uids)} succeeded in {seconds:.1f}s ({len(log)} requests sent).\n"
         f"    The fake answered 503 throttled {answered_503} times; "
         f"client.rate_limit_state.throttled_total = {state.throttled_total}.\n"
-        f"    After each first 503 the shared gate held every request back until one probe\n"
-        f"    passed, so only requests already in flight (at most {in_flight}) saw a 503."
+        f"    Once X-RateLimit-Remaining reached 0 the client sent one request at a time, and\n"
+        f"    after a 503 the shared gate held every request back until one probe passed:\n"
+        f"    a spent window costs about one 503, never more than the {in_flight} in flight."
     )

@@ -247,7 +247,7 @@ class Dispatcher:
             result = route.handler(call)
             if isinstance(result, Listing):
                 page = parse_page(request.rel_url.query.get("page"))
-                payload = paginate(result.items, page, self.state.config.per_page)
+                payload = paginate(result.items, page, self.state.config.per_page, result.render)
             else:
                 payload = envelope(result)
             return json_answer(200, payload, self._headers(decision, request_id))

@@ -414,4 +414,7 @@ class FakeCloud66:
         params = Params(decode_form(parse_qsl(query, keep_blank_values=True)))
         route, args = resolve("GET", target, params)
         result = route.handler(Call(state=self._state, args=args, params=params))
-        return list(result.items) if isinstance(result, Listing) else result
+        if isinstance(result, Listing):
+            render = result.render
+            return [render(item) for item in result.items] if render else list(result.items)
+        return result

@@ -114,7 +114,7 @@ def _action(entry: dict[str, Any]) -> dict[str, Any]:
 
 
 def list_stacks(call: Call) -> Listing:
-    return Listing([public(record.stack) for record in call.state.visible_stacks()])
+    return Listing(call.state.visible_stacks(), render=lambda record: public(record.stack))
 
 
 def get_stack(call: Call) -> Any:
@@ -192,7 +192,7 @@ def create_stack(call: Call) -> Any:
 
 
 def list_actions(call: Call) -> Listing:
-    return Listing([_action(a) for a in call.stack(include_hidden=True).actions])
+    return Listing(call.stack(include_hidden=True).actions, render=_action)
 
 
 def get_action(call: Call) -> Any:
@@ -227,7 +227,7 @@ def run_stack_action(call: Call) -> Any:
 
 
 def list_deployments(call: Call) -> Listing:
-    return Listing([public(d) for d in call.stack().deployments])
+    return Listing(call.stack().deployments, render=public)
 
 
 def get_deployment(call: Call) -> Any:
@@ -421,7 +421,7 @@ def stop_container(call: Call) -> Any:
 
 
 def list_env_vars(call: Call) -> Listing:
-    return Listing([public(e) for e in call.stack().env_vars])
+    return Listing(call.stack().env_vars, render=public)
 
 
 def get_env_var(call: Call) -> Any:
@@ -516,7 +516,7 @@ def delete_env_var(call: Call) -> Any:
 
 def list_firewalls(call: Call) -> Listing:
     record = call.stack()
-    return Listing([public(rule) for rule in call.state.live_firewalls(record)])
+    return Listing(call.state.live_firewalls(record), render=public)
 
 
 def get_firewall(call: Call) -> Any:
@@ -661,7 +661,7 @@ def _coerce_setting(current: Any, value: Any) -> Any:
 
 
 def list_settings(call: Call) -> Listing:
-    return Listing([public(s) for s in call.stack().settings])
+    return Listing(call.stack().settings, render=public)
 
 
 def get_setting(call: Call) -> Any:
@@ -693,7 +693,7 @@ def update_setting(call: Call) -> Any:
 
 
 def list_server_groups(call: Call) -> Listing:
-    return Listing([public(g) for g in call.stack().server_groups])
+    return Listing(call.stack().server_groups, render=public)
 
 
 def get_server_group(call: Call) -> Any:
@@ -704,7 +704,7 @@ def get_server_group(call: Call) -> Any:
 
 
 def list_servers(call: Call) -> Listing:
-    return Listing([public(s) for s in call.stack().servers])
+    return Listing(call.stack().servers, render=public)
 
 
 def get_server(call: Call) -> Any:
@@ -723,7 +723,7 @@ def _server_settings(call: Call) -> tuple[StackRecord, dict[str, Any], list[dict
 
 def list_server_settings(call: Call) -> Listing:
     _, _, settings = _server_settings(call)
-    return Listing([public(s) for s in settings])
+    return Listing(settings, render=public)
 
 
 def get_server_setting(call: Call) -> Any:
@@ -760,7 +760,7 @@ def update_server_setting(call: Call) -> Any:
 
 
 def list_clouds(call: Call) -> Listing:
-    return Listing([public(c) for c in call.state.clouds.values()])
+    return Listing(list(call.state.clouds.values()), render=public)
 
 
 def get_cloud(call: Call) -> Any:
@@ -872,7 +872,7 @@ def get_backup_file(call: Call) -> Any:
 
 
 def list_accounts(call: Call) -> Listing:
-    return Listing([public(a) for a in call.state.accounts.values()])
+    return Listing(list(call.state.accounts.values()), render=public)
 
 
 def get_account(call: Call) -> Any:
@@ -883,7 +883,7 @@ def get_account(call: Call) -> Any:
 
 
 def list_users(call: Call) -> Listing:
-    return Listing([public(u) for u in call.state.users.values()])
+    return Listing(list(call.state.users.values()), render=public)
 
 
 def _user(call: Call) -> dict[str, Any]:

@@ -8,7 +8,7 @@ shape are written once.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -77,6 +77,9 @@ class Listing:
     """The full, unpaginated result of a list endpoint; the dispatcher cuts the page."""
 
     items: Sequence[Any] = field(default_factory=list)
+    #: Turns a stored record into what the API shows; applied to the page's items only, so a
+    #: long list costs one page of copies per request, not the whole list.
+    render: Callable[[Any], Any] | None = None
 
 
 def envelope(payload: Any) -> Any:
@@ -99,7 +102,9 @@ def parse_page(raw: str | None) -> int:
     return page
 
 
-def paginate(items: Sequence[Any], page: int, per_page: int) -> Any:
+def paginate(
+    items: Sequence[Any], page: int, per_page: int, render: Callable[[Any], Any] | None = None
+) -> Any:
     """Cut one page out of ``items`` and wrap it in the list envelope with its pagination block.
 
     A page past the end is an empty list with ``next`` null; ``pages`` is at least 1.
@@ -108,6 +113,8 @@ def paginate(items: Sequence[Any], page: int, per_page: int) -> Any:
     pages = max(1, math.ceil(total / per_page))
     start = (page - 1) * per_page
     chunk = list(items[start : start + per_page])
+    if render is not None:
+        chunk = [render(item) for item in chunk]
     return {
         "response": chunk,
         "count": len(chunk),

@@ -455,7 +455,13 @@ class Client:
             attempt += 1
             request_id = _sansio.new_request_id()
             delay: float | None = None
-            async with self._concurrency:
+            slots = self._concurrency
+            try:
+                # A free slot is taken without a trip through the event loop.
+                slots.acquire_nowait()
+            except anyio.WouldBlock:
+                await slots.acquire()
+            try:
                 probe = over_budget = False
                 try:
                     # The limiter first, the gate second: a request that waited for the
@@ -478,10 +484,11 @@ class Client:
                         account_id=shared.account_id,
                         has_body=data is not None,
                     )
-                    await emit(
-                        shared.hooks.on_request,
-                        RequestEvent(method, short_url, attempt, request_id),
-                    )
+                    if shared.hooks.on_request is not None:
+                        await emit(
+                            shared.hooks.on_request,
+                            RequestEvent(method, short_url, attempt, request_id),
+                        )
                     started = _waits.monotonic()
                     shared.requests_sent += 1
                     resp = await shared.transport.send(
@@ -549,6 +556,8 @@ class Client:
                         delay = verdict
                 finally:
                     shared.limiter.release(over_budget)
+            finally:
+                slots.release()
             # Outside the concurrency slot: a request that waits holds no slot.
             if delay:
                 await _waits.scaled_sleep(delay)
@@ -606,19 +615,21 @@ class Client:
         rl = _sansio.parse_rate_limit_headers(resp.headers)
         if rl is not None:
             shared.limiter.observe(rl, over_budget=over_budget)
-        logger.debug(
-            "%s %s -> %d in %.3fs (attempt %d, request id %s)",
-            method,
-            short_url,
-            resp.status,
-            elapsed,
-            attempt,
-            request_id,
-        )
-        await emit(
-            shared.hooks.on_response,
-            ResponseEvent(method, short_url, attempt, request_id, resp.status, elapsed),
-        )
+        if logger.isEnabledFor(logging.DEBUG):
+            logger.debug(
+                "%s %s -> %d in %.3fs (attempt %d, request id %s)",
+                method,
+                short_url,
+                resp.status,
+                elapsed,
+                attempt,
+                request_id,
+            )
+        if shared.hooks.on_response is not None:
+            await emit(
+                shared.hooks.on_response,
+                ResponseEvent(method, short_url, attempt, request_id, resp.status, elapsed),
+            )
         if self._is_throttle(resp):
             retry_after = _sansio.parse_retry_after(resp.headers.get("Retry-After"))
             closed_for = shared.gate.throttled(retry_after, backoff=self._retry.throttle_backoff)
@@ -743,12 +754,13 @@ class Client:
         start_page: int = 1,
     ) -> Paginator[T]:
         url = self._url(template, path_params)  # checks the arguments before anything is sent
-        base_params = {k: v for k, v in (params or {}).items() if v is not None}
+        query = _encode_query(params or {})
+        page_url = f"{url}?{query}&page=" if query else f"{url}?page="
         converter = self._shared.converter
         fast = self._shared.fast
 
         async def fetch(number: int) -> Page[T]:
-            answer = await self._send("GET", url, {**base_params, "page": number}, None)
+            answer = await self._send("GET", f"{page_url}{number}", None, None)
             quick = fast.page(answer.body, model)
             if quick is not None and (quick.next is None or quick.next > (quick.current or number)):
                 return Page(

@@ -16,6 +16,7 @@ the model, and only for models with no free-form JSON objects (where such a key 
 
 from __future__ import annotations
 
+import operator
 import re
 import types
 import typing
@@ -107,11 +108,15 @@ def _make_check(cls: type) -> Callable[[Any], bool]:
             if args and attrs.has(args[0]):
                 nested.append((name, _make_check(args[0]), True))
 
+    get_stamps = operator.attrgetter(*stamps) if stamps else None
+    single = len(stamps) == 1
+
     def check(obj: Any) -> bool:
-        for name in stamps:
-            value = getattr(obj, name)
-            if value is not None and value.tzinfo is None:
-                return False
+        if get_stamps is not None:
+            values = (get_stamps(obj),) if single else get_stamps(obj)
+            for value in values:
+                if value is not None and value.tzinfo is None:
+                    return False
         for name, sub, many in nested:
             value = getattr(obj, name)
             if value is None:
@@ -175,24 +180,29 @@ class FastDecoder:
             info = self._infos[cls] = _make_info(cls)
         return info
 
-    def _prepare(self, info: _ModelInfo, body: bytes) -> bytes | None:
-        if _UTC_SUFFIX in body:
-            if info.rewrite is None:
+    @staticmethod
+    def _decode(info: _ModelInfo, decoder: msgspec.json.Decoder[Any], body: bytes) -> Any:
+        """Decode as is; only if that fails, rewrite " UTC" timestamps (when allowed) and retry.
+
+        Trying first keeps the common case free of a scan over the whole body.
+        """
+        try:
+            return decoder.decode(body)
+        except (msgspec.DecodeError, ValueError, TypeError):
+            if info.rewrite is None or _UTC_SUFFIX not in body:
                 return None
-            body = info.rewrite.sub(_rewrite, body)
-        return body
+        try:
+            return decoder.decode(info.rewrite.sub(_rewrite, body))
+        except (msgspec.DecodeError, ValueError, TypeError):
+            return None
 
     def page(self, body: bytes, cls: type[T]) -> FastPage[T] | None:
         """Decode a list answer, or return ``None`` to let the careful path decide."""
         info = self._info(cls)
         if info is None:
             return None
-        prepared = self._prepare(info, body)
-        if prepared is None:
-            return None
-        try:
-            env = info.list_decoder.decode(prepared)
-        except (msgspec.DecodeError, ValueError, TypeError):
+        env = self._decode(info, info.list_decoder, body)
+        if env is None:
             return None
         items: list[T] = env.response
         check = info.check
@@ -209,12 +219,8 @@ class FastDecoder:
         info = self._info(cls)
         if info is None:
             return None
-        prepared = self._prepare(info, body)
-        if prepared is None:
-            return None
-        try:
-            env = info.one_decoder.decode(prepared)
-        except (msgspec.DecodeError, ValueError, TypeError):
+        env = self._decode(info, info.one_decoder, body)
+        if env is None:
             return None
         value: T = env.response
         return value if info.check(value) else None

@@ -8,7 +8,7 @@ own. An error raised while fetching a page carries that page's number in ``err.p
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import AsyncGenerator, Awaitable, Callable, Mapping
 from typing import Generic, TypeVar
 
 import attrs
@@ -134,7 +134,7 @@ class Paginator(Generic[T]):
         clone.prefetch = pages
         return clone
 
-    async def pages(self) -> AsyncIterator[Page[T]]:
+    async def pages(self) -> AsyncGenerator[Page[T], None]:
         """Yield whole pages, in order; the last one is cut to ``max_items`` when set."""
         remaining = self.max_items
         if remaining == 0:
@@ -178,7 +178,7 @@ class Paginator(Generic[T]):
             if number not in ahead:
                 ahead[number] = asyncio.ensure_future(self._get(number))
 
-    async def __aiter__(self) -> AsyncIterator[T]:
+    async def __aiter__(self) -> AsyncGenerator[T, None]:
         async for page in self.pages():
             for item in page.items:
                 yield item

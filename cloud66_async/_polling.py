@@ -176,20 +176,33 @@ async def wait_many(
     latest: dict[tuple[str, int], Action] = {(a.stack_uid or "", a.id): a for a in actions}
     pending = {key for key, a in latest.items() if a.finished_at is None}
 
+    # The page of each stack's action list to read at the next tick.
+    cursors: dict[str, int] = {}
+
     async def poll_stack(stack_uid: str, ids: set[int]) -> None:
-        lowest = min(ids)
-        found: set[int] = set()
-        # Newest first: the pending actions are near the top, usually all on page 1.
-        async for page in client.actions.list(stack_uid).pages():
-            for polled in page.items:
-                if polled.id in ids:
-                    latest[(stack_uid, polled.id)] = polled
-                    found.add(polled.id)
-                    await emit(on_progress, polled)
-            if found == ids or any(item.id < lowest for item in page.items):
-                break
-        for missing in ids - found:
-            # Not in the list (an older action, or a list that lags): read it directly.
+        """Read ONE page of the stack's action list (newest first) and move the cursor.
+
+        Pending actions spread over several pages are visited in turn, one page per tick, so
+        a tick costs one request per stack however many actions are awaited.
+        """
+        number = cursors.get(stack_uid, 1)
+        pages = client.actions.list(stack_uid, start_page=number).pages()
+        try:
+            page = await anext(pages)
+        finally:
+            await pages.aclose()
+        for polled in page.items:
+            if polled.id in ids:
+                latest[(stack_uid, polled.id)] = polled
+                await emit(on_progress, polled)
+        listed = [item.id for item in page.items]
+        older = {i for i in ids if not listed or i < min(listed)}
+        if older and page.next is not None:
+            cursors[stack_uid] = page.next  # some are further down: read on next tick
+            return
+        cursors[stack_uid] = 1
+        for missing in older:
+            # Below the end of the list (or a list that lags): read it directly.
             polled = await client.actions.get(stack_uid, missing)
             latest[(stack_uid, missing)] = polled
             await emit(on_progress, polled)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import anyio
 import pytest
 
@@ -123,7 +125,7 @@ async def test_wait_many_one_request_per_tick(fake: FakeCloud66, client: Client)
     # in turn, so the polls alternate 1, 2, 1, 2, ... : one request per tick.
     pages = [r.query.get("page", "1") for r in polls]
     assert pages[:2] == ["1", "2"]
-    assert all(a != b for a, b in zip(pages, pages[1:], strict=False))
+    assert all(a != b for a, b in itertools.pairwise(pages))
 
 
 async def test_wait_many_across_stacks_and_failures(fake: FakeCloud66, client: Client) -> None:

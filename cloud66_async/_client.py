@@ -367,6 +367,19 @@ class Client:
         """
         return _RawView(self)
 
+    async def raw_response(self, call: Awaitable[T]) -> RawResponse[T]:
+        """Await one SDK call and return its value with the HTTP answer behind it, typed.
+
+        The typed twin of :attr:`with_raw_response`:
+
+        >>> raw = await client.raw_response(client.stacks.get(uid))   # RawResponse[Stack]
+        >>> raw.status, raw.headers["X-RateLimit-Remaining"], raw.parsed.name  # doctest: +SKIP
+
+        The answer is the first one the call got (for ``wait=True`` calls, the answer that
+        started the work, not the polls).
+        """
+        return await _collect_raw(call)
+
     async def request(
         self,
         method: str,
@@ -835,20 +848,24 @@ def _raw_callable(fn: Callable[..., Any]) -> Callable[..., Any]:
         if not hasattr(result, "__await__"):
             return result
 
-        async def finish() -> RawResponse[Any]:
-            # The coroutine runs in this task's context, so set the capture around it again.
-            token = _capture.set(capture)
-            try:
-                value = await result
-            finally:
-                _capture.reset(token)
-            answer = capture.answer
-            assert answer is not None, "a raw-response call sent no request"
-            return RawResponse(answer.status, answer.headers, answer.request_id, value)
-
-        return finish()
+        return _collect_raw(result, capture)
 
     return call
+
+
+async def _collect_raw(call: Awaitable[T], capture: _Capture | None = None) -> RawResponse[T]:
+    """Await ``call`` while recording the first HTTP answer it gets; pair the two."""
+    capture = capture or _Capture()
+    # A coroutine runs in the context of the task awaiting it: set the capture around the await.
+    token = _capture.set(capture)
+    try:
+        value = await call
+    finally:
+        _capture.reset(token)
+    answer = capture.answer
+    if answer is None:
+        raise ConfigError("raw_response() was given a call that sent no request")
+    return RawResponse(answer.status, answer.headers, answer.request_id, value)
 
 
 def _encode_query(params: Mapping[str, Any]) -> str:

@@ -824,3 +824,19 @@ async def test_bot_slows_down_before_it_is_throttled(
     statuses = [r.status for r in fake.request_log]
     assert statuses.count(200) == 40
     assert 503 not in statuses
+
+
+async def test_raw_response_is_the_typed_twin(fake: FakeCloud66, client: Client) -> None:
+    uid = fake.stack_uids[0]
+    raw = await client.raw_response(client.stacks.get(uid))
+    assert raw.status == 200
+    assert raw.parsed == await client.stacks.get(uid)
+    logged = [r for r in fake.request_log if r.header("Request-Id") == raw.request_id]
+    assert len(logged) == 1
+    assert "X-RateLimit-Remaining" in raw.headers
+
+    async def no_request() -> int:
+        return 1
+
+    with pytest.raises(ConfigError):
+        await client.raw_response(no_request())

@@ -312,3 +312,9 @@ async def _usage() -> None:
         for entry in entries:
             assert_type(entry.header("Request-Id"), str | None)
             assert_type(entry.status, int | None)
+
+
+async def _typed_raw(client: c66.Client) -> None:
+    raw = await client.raw_response(client.stacks.get("uid"))
+    assert_type(raw, c66.RawResponse[Stack])
+    assert_type(raw.parsed, Stack)

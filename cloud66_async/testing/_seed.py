@@ -813,7 +813,7 @@ class Seeder:
             if i % 7 == 3:
                 channels = ["slack"]
                 params = {
-                    "slack_url": "https://hooks.slack.com/services/T000/B000/XXXX",
+                    "slack_url": "https://hooks.slack.com/services/T000/B000/example",
                     "slack_channel": "#ops",
                 }
             out.append(

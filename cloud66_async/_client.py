@@ -750,11 +750,23 @@ class Client:
         try:
             return self._shared.converter.structure(payload, model)
         except DecodeError as exc:
-            exc.message = (
-                f"{exc.message} (in the answer to {answer.method} "
-                f"{_sansio.redact_url(answer.url)}, request id {answer.request_id})"
-            )
+            self._in_answer(exc, answer)
             raise
+
+    def _decode_list(self, payload: Any, model: type[T], answer: _Answer) -> list[T]:
+        try:
+            return self._shared.converter.structure_list(payload, model)
+        except DecodeError as exc:
+            self._in_answer(exc, answer)
+            raise
+
+    @staticmethod
+    def _in_answer(exc: DecodeError, answer: _Answer) -> None:
+        """Say which answer a decode error was found in."""
+        exc.message = (
+            f"{exc.message} (in the answer to {answer.method} "
+            f"{_sansio.redact_url(answer.url)}, request id {answer.request_id})"
+        )
 
     def _paginate(
         self,
@@ -769,36 +781,17 @@ class Client:
         url = self._url(template, path_params)  # checks the arguments before anything is sent
         query = _encode_query(params or {})
         page_url = f"{url}?{query}&page=" if query else f"{url}?page="
-        converter = self._shared.converter
         fast = self._shared.fast
 
         async def fetch(number: int) -> Page[T]:
             answer = await self._send("GET", f"{page_url}{number}", None, None)
-            quick = fast.page(answer.body, model)
-            if quick is not None and (quick.next is None or quick.next > (quick.current or number)):
-                return Page(
-                    items=quick.items,
-                    number=quick.current if quick.current is not None else number,
-                    next=quick.next,
-                    pages=quick.pages,
-                    total=quick.total,
-                    per_page=quick.per_page,
-                    headers=answer.headers,
-                    request_id=answer.request_id,
-                )
-            # The careful path: the same bytes, decoded with every tolerance and every check.
-            payload = self._json(answer)
-            info = _sansio.parse_page(payload, requested=number, url=answer.url)
-            try:
-                items = converter.structure_list(info.items, model)
-            except DecodeError as exc:
-                exc.message = (
-                    f"{exc.message} (in the answer to GET {_sansio.redact_url(answer.url)}, "
-                    f"request id {answer.request_id})"
-                )
-                raise
+            info = fast.page(answer.body, model, requested=number)
+            if info is None:
+                # The careful path: the same bytes, decoded with every tolerance and check.
+                info = _sansio.parse_page(self._json(answer), requested=number, url=answer.url)
+                info = attrs.evolve(info, items=self._decode_list(info.items, model, answer))
             return Page(
-                items=items,
+                items=info.items,
                 number=info.current,
                 next=info.next,
                 pages=info.pages,
@@ -818,10 +811,10 @@ class _RawView:
         self._client = client
 
     def __getattr__(self, name: str) -> Any:
+        from .resources import Manager
+
         target = getattr(self._client, name)
-        if name == "request" or (callable(target) and not hasattr(target, "_client")):
-            return _raw_callable(target)
-        return _RawManager(target)
+        return _RawManager(target) if isinstance(target, Manager) else _raw_callable(target)
 
     def __repr__(self) -> str:
         return f"<with_raw_response of {self._client!r}>"

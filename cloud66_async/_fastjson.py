@@ -27,6 +27,8 @@ from typing import Any, Generic, TypeVar
 import attrs
 import msgspec
 
+from ._sansio import PageInfo, page_info
+
 __all__ = ["FastDecoder"]
 
 T = TypeVar("T")
@@ -153,19 +155,6 @@ def _rewrite(match: re.Match[bytes]) -> bytes:
     return match.group(1) + match.group(2) + b"T" + match.group(3) + b'Z"'
 
 
-@attrs.frozen
-class FastPage(Generic[T]):
-    """A list answer decoded by the fast path."""
-
-    items: list[T]
-    next: int | None
-    current: int | None
-    pages: int | None
-    total: int | None
-    per_page: int | None
-    has_pagination: bool
-
-
 class FastDecoder:
     """Decode answer bodies into models with msgspec; ``None`` means "use the careful path"."""
 
@@ -196,8 +185,9 @@ class FastDecoder:
         except (msgspec.DecodeError, ValueError, TypeError):
             return None
 
-    def page(self, body: bytes, cls: type[T]) -> FastPage[T] | None:
-        """Decode a list answer, or return ``None`` to let the careful path decide."""
+    def page(self, body: bytes, cls: type[T], *, requested: int = 1) -> PageInfo | None:
+        """Decode a list answer (page ``requested``) into models, or return ``None`` to let the
+        careful path decide. Pagination figures are checked as :func:`page_info` does."""
         info = self._info(cls)
         if info is None:
             return None
@@ -211,8 +201,17 @@ class FastDecoder:
                 return None
         p = env.pagination
         if p is None:
-            return FastPage(items, None, None, 1, len(items), None, False)
-        return FastPage(items, p.next, p.current, p.pages, p.count, p.per_page, True)
+            return page_info(items, requested=requested)
+        return page_info(
+            items,
+            requested=requested,
+            current=p.current,
+            next=p.next,
+            pages=p.pages,
+            total=p.count,
+            per_page=p.per_page,
+            has_pagination=True,
+        )
 
     def one(self, body: bytes, cls: type[T]) -> T | None:
         """Decode a one-object answer, or return ``None`` to let the careful path decide."""

@@ -84,6 +84,7 @@ class Paginator(Generic[T]):
 
         async def mapped(number: int) -> Page[U]:
             page = await fetch(number)
+            # Built field by field: attrs.evolve cannot change the item type.
             return Page(
                 items=[fn(item) for item in page.items],
                 number=page.number,
@@ -95,13 +96,17 @@ class Paginator(Generic[T]):
                 request_id=page.request_id,
             )
 
+        return self._derive(mapped, self.prefetch)
+
+    def _derive(self, fetch: PageFetcher[U], prefetch: int) -> Paginator[U]:
+        """A paginator with this one's settings over ``fetch``."""
         clone = Paginator(
-            mapped,
+            fetch,
             max_items=self.max_items,
             start_page=self.start_page,
             description=self._description,
         )
-        clone.prefetch = self.prefetch
+        clone.prefetch = prefetch
         return clone
 
     async def _get(self, number: int) -> Page[T]:
@@ -125,14 +130,7 @@ class Paginator(Generic[T]):
         """
         if isinstance(pages, bool) or not isinstance(pages, int) or pages < 0:
             raise ConfigError(f"prefetch must be a non-negative integer, got {pages!r}")
-        clone = Paginator(
-            self._fetch,
-            max_items=self.max_items,
-            start_page=self.start_page,
-            description=self._description,
-        )
-        clone.prefetch = pages
-        return clone
+        return self._derive(self._fetch, pages)
 
     async def pages(self) -> AsyncGenerator[Page[T], None]:
         """Yield whole pages, in order; the last one is cut to ``max_items`` when set."""

@@ -50,6 +50,7 @@ __all__ = [
     "is_throttled",
     "new_request_id",
     "parse_body",
+    "page_info",
     "parse_page",
     "parse_rate_limit_headers",
     "parse_retry_after",
@@ -291,27 +292,48 @@ def parse_page(payload: Any, *, requested: int, url: str) -> PageInfo:
         )
     pagination = payload.get("pagination")
     if pagination is None:
-        # An answer without pagination is one complete page.
-        return PageInfo(items, requested, None, 1, len(items), None)
+        return page_info(items, requested=requested)
     if not isinstance(pagination, dict):
         raise DecodeError(
             f"expected an object in 'pagination', got {_describe(pagination)}", path="pagination"
         )
-    nxt = _opt_int(pagination, "next")
-    current = _opt_int(pagination, "current")
-    if nxt is not None and nxt <= (current if current is not None else requested):
-        raise DecodeError(
-            f"pagination.next ({nxt}) does not advance past page {current or requested}",
-            path="pagination.next",
-        )
-    return PageInfo(
-        items=items,
-        current=current if current is not None else requested,
-        next=nxt,
+    return page_info(
+        items,
+        requested=requested,
+        current=_opt_int(pagination, "current"),
+        next=_opt_int(pagination, "next"),
         pages=_opt_int(pagination, "pages"),
         total=_opt_int(pagination, "count"),
         per_page=_opt_int(pagination, "per_page"),
+        has_pagination=True,
     )
+
+
+def page_info(
+    items: list[Any],
+    *,
+    requested: int,
+    current: int | None = None,
+    next: int | None = None,
+    pages: int | None = None,
+    total: int | None = None,
+    per_page: int | None = None,
+    has_pagination: bool = False,
+) -> PageInfo:
+    """Check a page's pagination figures and bundle them with its items.
+
+    An answer without pagination is one complete page. A ``next`` that does not move forward is
+    a :class:`DecodeError`: following it would loop.
+    """
+    if not has_pagination:
+        return PageInfo(items, requested, None, 1, len(items), None)
+    number = current if current is not None else requested
+    if next is not None and next <= number:
+        raise DecodeError(
+            f"pagination.next ({next}) does not advance past page {number}",
+            path="pagination.next",
+        )
+    return PageInfo(items, number, next, pages, total, per_page)
 
 
 def _opt_int(obj: Mapping[str, Any], key: str) -> int | None:

@@ -165,6 +165,16 @@ def paired_ratio(a: Sequence[float], b: Sequence[float]) -> float:
     return median([x / y for x, y in zip(a, b, strict=True)])
 
 
+def sdk_vs_raw_notes(times: dict[str, list[float]], prefix: str = "") -> list[str]:
+    """The detail lines of an SDK-vs-raw pass benchmark: medians, spreads, paired ratio."""
+    sdk, raw = times["sdk"], times["raw"]
+    return [
+        f"{prefix}seconds per pass, {len(sdk)} rounds ABAB: SDK median {median(sdk):.3f} "
+        f"({spread(sdk)}), raw median {median(raw):.3f} ({spread(raw)})",
+        f"median of the per-round ratios (raw time / SDK time): {paired_ratio(raw, sdk):.3f}",
+    ]
+
+
 def median(values: Sequence[float]) -> float:
     return float(statistics.median(values))
 

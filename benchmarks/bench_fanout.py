@@ -15,7 +15,7 @@ import json
 import uuid
 
 import aiohttp
-from _harness import Row, Server, abab, bench_main, median, paired_ratio, raw_headers, spread
+from _harness import Row, Server, abab, bench_main, median, raw_headers, sdk_vs_raw_notes
 
 from cloud66_async import Client
 
@@ -100,14 +100,7 @@ async def run(quick: bool) -> list[Row]:
             ratio,
             ">= 0.9",
             ratio >= 0.9,
-            [
-                f"{requests} GETs a pass (checked in the fake's log); seconds per pass, "
-                f"{len(times['sdk'])} rounds ABAB: SDK median {median(times['sdk']):.3f} "
-                f"({spread(times['sdk'])}), raw median {median(times['raw']):.3f} "
-                f"({spread(times['raw'])})",
-                "median of the per-round ratios (raw time / SDK time): "
-                f"{paired_ratio(times['raw'], times['sdk']):.3f}",
-            ],
+            sdk_vs_raw_notes(times, f"{requests} GETs a pass (checked in the fake's log); "),
         )
     ]
 

@@ -13,7 +13,7 @@ import json
 import uuid
 
 import aiohttp
-from _harness import Row, Server, abab, bench_main, median, paired_ratio, raw_headers, spread
+from _harness import Row, Server, abab, bench_main, median, raw_headers, sdk_vs_raw_notes
 
 from cloud66_async import Client
 
@@ -72,13 +72,7 @@ async def run(quick: bool) -> list[Row]:
             ratio,
             ">= 1.0",
             ratio >= 1.0,
-            [
-                f"seconds per pass, {len(times['sdk'])} rounds ABAB: SDK median "
-                f"{median(times['sdk']):.3f} ({spread(times['sdk'])}), raw median "
-                f"{median(times['raw']):.3f} ({spread(times['raw'])})",
-                "median of the per-round ratios (raw time / SDK time): "
-                f"{paired_ratio(times['raw'], times['sdk']):.3f}",
-            ],
+            sdk_vs_raw_notes(times),
         )
     ]
 

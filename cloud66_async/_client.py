@@ -480,16 +480,18 @@ class Client:
                     # The limiter first, the gate second: a request that waited for the
                     # limiter still sees a gate closed in the meantime, and whoever goes as the
                     # gate's probe already holds what the limiter gives.
-                    over_budget = await shared.limiter.acquire()
-                    gate_started = _waits.monotonic()
-                    try:
-                        probe = await self._pass_gate(
-                            throttle_waited, request_id, method, short_url
-                        )
-                    except BaseException:
-                        shared.limiter.refund()  # never sent: it uses no budget
-                        raise
-                    throttle_waited += _waits.monotonic() - gate_started
+                    if shared.limiter.limit is not None:
+                        over_budget = await shared.limiter.acquire()
+                    if not shared.gate.is_open:  # the common case skips the wait entirely
+                        gate_started = _waits.monotonic()
+                        try:
+                            probe = await self._pass_gate(
+                                throttle_waited, request_id, method, short_url
+                            )
+                        except BaseException:
+                            shared.limiter.refund()  # never sent: it uses no budget
+                            raise
+                        throttle_waited += _waits.monotonic() - gate_started
                     headers = _sansio.build_headers(
                         token=shared.token,
                         user_agent=shared.user_agent,

@@ -7,6 +7,7 @@ whether the request may have reached the server.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -82,9 +83,7 @@ class Transport:
     ) -> HTTPResponse:
         """Send one request and read the whole answer."""
         session = self._get_session()
-        client_timeout = aiohttp.ClientTimeout(
-            total=timeout.total, sock_connect=timeout.connect, sock_read=timeout.read
-        )
+        client_timeout = _client_timeout(timeout)
         connected = False
         try:
             # encoded=True: the path is already quoted by _sansio.build_url, and must not be
@@ -140,6 +139,14 @@ class Transport:
         session, self._session = self._session, None
         if session is not None and self._owns_session and not session.closed:
             await session.close()
+
+
+@functools.lru_cache(maxsize=32)
+def _client_timeout(timeout: Timeout) -> aiohttp.ClientTimeout:
+    """aiohttp's form of a :class:`Timeout` (both frozen, so it is built once per value)."""
+    return aiohttp.ClientTimeout(
+        total=timeout.total, sock_connect=timeout.connect, sock_read=timeout.read
+    )
 
 
 def _short(url: str) -> str:

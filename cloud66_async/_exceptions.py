@@ -7,7 +7,8 @@ exception escapes untranslated (cancellation excepted)::
     ├── ConfigError                  bad token/base URL/arguments; raised before any I/O
     ├── ClientClosedError            the client (or its session) was used after close()
     ├── TransportError               connection failures
-    │   └── RequestTimeoutError      connect/read/total timeouts
+    │   ├── RequestTimeoutError      connect/read/total timeouts
+    │   └── ResponseTooLargeError    an answer larger than max_response_bytes
     ├── APIError                     any non-2xx answer (status, error, description, details, ...)
     │   ├── BadRequestError          400 bad_request
     │   ├── AuthenticationError      401 unauthenticated
@@ -20,6 +21,8 @@ exception escapes untranslated (cancellation excepted)::
     │   ├── NotImplementedByAPIError 503 not_implemented (never retried)
     │   └── ServerError              any other 5xx, HTML error pages included
     ├── DecodeError                  a payload that does not fit its model (names the field)
+    ├── StackNotFoundError           stacks.find: no stack has that name (and environment)
+    ├── AmbiguousStackError          stacks.find: several stacks do (``candidates``)
     ├── ActionFailedError            a stack action finished with finished_success false
     ├── DeploymentFailedError        a deployment finished with an outcome other than success
     └── WaitTimeoutError             a wait ran out of time (carries the last state seen)
@@ -35,6 +38,7 @@ from typing import Any
 __all__ = [
     "APIError",
     "ActionFailedError",
+    "AmbiguousStackError",
     "AuthenticationError",
     "BadRequestError",
     "ClientClosedError",
@@ -47,8 +51,10 @@ __all__ = [
     "NotImplementedByAPIError",
     "PermissionDeniedError",
     "RequestTimeoutError",
+    "ResponseTooLargeError",
     "ServerError",
     "ServerTimeoutError",
+    "StackNotFoundError",
     "ThrottledError",
     "TransportError",
     "TrialExpiredError",
@@ -108,6 +114,17 @@ class TransportError(Cloud66Error):
 
 class RequestTimeoutError(TransportError):
     """The request did not complete within the configured timeout."""
+
+
+class ResponseTooLargeError(TransportError):
+    """An answer was larger than ``max_response_bytes`` (counted after decompression).
+
+    Reading stopped at the limit; ``limit`` is the limit in bytes.
+    """
+
+    def __init__(self, message: str, *, method: str, url: str, limit: int, **kwargs: Any) -> None:
+        super().__init__(message, method=method, url=url, **kwargs)
+        self.limit = limit
 
 
 class APIError(Cloud66Error):
@@ -221,6 +238,34 @@ class DecodeError(Cloud66Error):
         super().__init__(message)
         self.path = path
         self.model = model
+
+
+class StackNotFoundError(Cloud66Error):
+    """No stack the token can see has this name (in this environment, when one was given).
+
+    Raised by :meth:`StacksManager.find <cloud66_async.resources.StacksManager.find>`;
+    ``name`` and ``environment`` are what was looked for.
+    """
+
+    def __init__(self, message: str, *, name: str, environment: str | None = None) -> None:
+        super().__init__(message)
+        self.name = name
+        self.environment = environment
+
+
+class AmbiguousStackError(Cloud66Error):
+    """Several stacks have this name; ``candidates`` lists them (pass ``environment=`` to choose).
+
+    Raised by :meth:`StacksManager.find <cloud66_async.resources.StacksManager.find>`.
+    """
+
+    def __init__(
+        self, message: str, *, name: str, environment: str | None, candidates: list[Any]
+    ) -> None:
+        super().__init__(message)
+        self.name = name
+        self.environment = environment
+        self.candidates = candidates
 
 
 class ActionFailedError(Cloud66Error):

@@ -98,6 +98,20 @@ class Paginator(Generic[T]):
 
         return self._derive(mapped, self.prefetch)
 
+    def filter(self, keep: Callable[[T], bool]) -> Paginator[T]:
+        """A paginator over the same pages that yields only the items for which ``keep`` is true.
+
+        ``max_items`` counts the items kept; a page may come out shorter (or empty) than the
+        server's.
+        """
+        fetch = self._fetch
+
+        async def filtered(number: int) -> Page[T]:
+            page = await fetch(number)
+            return attrs.evolve(page, items=[item for item in page.items if keep(item)])
+
+        return self._derive(filtered, self.prefetch)
+
     def _derive(self, fetch: PageFetcher[U], prefetch: int) -> Paginator[U]:
         """A paginator with this one's settings over ``fetch``."""
         clone = Paginator(

@@ -4,8 +4,7 @@ the SDK and the request FakeCloud66 received is checked against the blueprint (m
 the endpoint table's scopes are checked against the blueprint's, scopes are enforced, and the
 early edition (``/api/v3``) works for the operations it documents.
 
-The blueprint lives in ``shared/spec`` beside the repository; a missing blueprint fails the tests
-(it is never a reason to skip).
+The blueprints are the copies vendored in ``cloud66_async/testing/spec``.
 """
 
 from __future__ import annotations
@@ -13,7 +12,6 @@ from __future__ import annotations
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
@@ -44,13 +42,12 @@ from cloud66_async.models import (
     User,
 )
 from cloud66_async.resources._endpoints import ENDPOINTS
-from cloud66_async.testing import SCOPES, FakeCloud66, LoggedRequest
+from cloud66_async.testing import SCOPES, FakeCloud66, LoggedRequest, _spec
 
 pytestmark = pytest.mark.anyio
 
-SPEC_DIR = Path(__file__).resolve().parents[2] / "shared" / "spec"
-V3_FILE = "cloud66-api-v3.apib"
-EARLY_FILE = "cloud66-api-v3-early.apib"
+V3_FILE = _spec.V3
+EARLY_FILE = _spec.EARLY
 V3_PREFIX = "/api/3"
 EARLY_PREFIX = "/api/v3"
 
@@ -166,9 +163,7 @@ def parse_blueprint(text: str) -> list[Operation]:
 
 
 def load(filename: str) -> list[Operation]:
-    spec = SPEC_DIR / filename
-    assert spec.is_file(), f"the blueprint {spec} is missing (shared/ must sit beside the repo)"
-    return parse_blueprint(spec.read_text(encoding="utf-8"))
+    return parse_blueprint(_spec.blueprint_text(filename))
 
 
 V3 = load(V3_FILE)

@@ -8,7 +8,6 @@ import re
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -16,7 +15,7 @@ import anyio
 import pytest
 from yarl import URL
 
-from cloud66_async.testing import ROUTES, SCOPES, FakeCloud66
+from cloud66_async.testing import ROUTES, SCOPES, FakeCloud66, _spec
 
 pytestmark = pytest.mark.anyio
 
@@ -431,7 +430,7 @@ async def test_seeding_is_deterministic() -> None:
 
 # -- the route table against the blueprint ------------------------------------------------------
 
-SPEC = Path(__file__).resolve().parents[2] / "shared" / "spec" / "cloud66-api-v3.apib"
+SPEC = _spec.blueprint_path(_spec.V3)
 
 
 def _blueprint_operations() -> set[tuple[str, str, str]]:
@@ -449,7 +448,7 @@ def _blueprint_operations() -> set[tuple[str, str, str]]:
 
 
 def test_route_table_matches_the_blueprint() -> None:
-    assert SPEC.exists(), f"the shared API Blueprint is missing at {SPEC}"
+    assert SPEC.is_file(), f"the vendored API Blueprint is missing at {SPEC}"
     names = {route.name for route in ROUTES}
     assert len(names) == 53
     table = {(r.method, re.sub(r"\{\w+\}", "{}", r.template), r.scope) for r in ROUTES}

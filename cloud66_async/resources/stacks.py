@@ -8,7 +8,12 @@ from typing import Any
 
 import attrs
 
-from .._exceptions import Cloud66Error, PermissionDeniedError
+from .._exceptions import (
+    AmbiguousStackError,
+    Cloud66Error,
+    PermissionDeniedError,
+    StackNotFoundError,
+)
 from .._paging import Paginator
 from ..models import Action, Stack
 from . import _validate as v
@@ -23,9 +28,70 @@ STACK_COMMANDS = frozenset({"clear_caches", "maintenance_mode", "restart"})
 class StacksManager(Manager):
     """``client.stacks``: list, view and create stacks."""
 
-    def list(self, *, max_items: int | None = None, start_page: int = 1) -> Paginator[Stack]:
-        """Iterate over every stack the token can see (lazily, page by page)."""
-        return self._list(E["stacks.list"], {}, max_items=max_items, start_page=start_page)
+    def list(
+        self,
+        *,
+        name: str | None = None,
+        environment: str | None = None,
+        max_items: int | None = None,
+        start_page: int = 1,
+    ) -> Paginator[Stack]:
+        """Iterate over every stack the token can see (lazily, page by page).
+
+        ``name`` and ``environment`` keep only the stacks with exactly that name and environment.
+        They are sent to the server (``filter_name``, ``filter_environment``, as the live API
+        and the official Go client use them) and also checked on each item, so the result is
+        right whether or not the server filters.
+        """
+        filters = {
+            "filter_name": v.optional(v.check_str, "name", name),
+            "filter_environment": v.optional(v.check_str, "environment", environment),
+        }
+        stacks: Paginator[Stack] = self._list(
+            E["stacks.list"],
+            {},
+            params=filters,
+            max_items=max_items,
+            start_page=start_page,
+        )
+        if name is None and environment is None:
+            return stacks
+        return stacks.filter(
+            lambda s: (
+                (name is None or s.name == name)
+                and (environment is None or s.environment == environment)
+            )
+        )
+
+    async def find(self, name: str, *, environment: str | None = None) -> Stack:
+        """Return the one stack called ``name`` (in ``environment``, when given).
+
+        Raises :class:`StackNotFoundError` when no stack matches and :class:`AmbiguousStackError`
+        (with ``.candidates``) when several do, for example the same name in ``production`` and
+        ``staging``: pass ``environment=`` to choose. Names match exactly. The lookup is one
+        request when the server filters by name (the live API does); otherwise it reads the
+        stack list page by page.
+        """
+        v.check_str("name", name)
+        v.optional(v.check_str, "environment", environment)
+        matches = await self.list(name=name, environment=environment).collect()
+        where = f" in environment {environment!r}" if environment is not None else ""
+        if not matches:
+            raise StackNotFoundError(
+                f"no stack named {name!r}{where} is visible to this token",
+                name=name,
+                environment=environment,
+            )
+        if len(matches) > 1:
+            listed = ", ".join(f"{s.name} ({s.environment}, {s.uid})" for s in matches)
+            raise AmbiguousStackError(
+                f"{len(matches)} stacks are named {name!r}{where}: {listed}; "
+                "pass environment= to choose one",
+                name=name,
+                environment=environment,
+                candidates=matches,
+            )
+        return matches[0]
 
     async def get(self, uid: str) -> Stack:
         """Return one stack by its uid."""

@@ -114,7 +114,17 @@ def _action(entry: dict[str, Any]) -> dict[str, Any]:
 
 
 def list_stacks(call: Call) -> Listing:
-    return Listing(call.state.visible_stacks(), render=lambda record: public(record.stack))
+    # The live API (and the official Go client) filter the list on the server with
+    # filter_name / filter_environment: exact matches, as the fake does.
+    name = call.params.opt_str("filter_name")
+    environment = call.params.opt_str("filter_environment")
+    records = [
+        record
+        for record in call.state.visible_stacks()
+        if (name is None or record.stack.get("name") == name)
+        and (environment is None or record.stack.get("environment") == environment)
+    ]
+    return Listing(records, render=lambda record: public(record.stack))
 
 
 def get_stack(call: Call) -> Any:

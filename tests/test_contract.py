@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
@@ -42,12 +42,11 @@ from cloud66_async.models import (
     User,
 )
 from cloud66_async.resources._endpoints import ENDPOINTS
-from cloud66_async.testing import SCOPES, FakeCloud66, LoggedRequest, _spec
+from cloud66_async.testing import SCOPES, FakeCloud66, LoggedRequest
+from cloud66_async.testing._blueprint import Operation, Parameter, blueprint
 
 pytestmark = pytest.mark.anyio
 
-V3_FILE = _spec.V3
-EARLY_FILE = _spec.EARLY
 V3_PREFIX = "/api/3"
 EARLY_PREFIX = "/api/v3"
 
@@ -56,120 +55,22 @@ CARIBOU = "f8468fc145ea49bac474b30a8fea888d"
 GAZELLE = "c6014897b8c8e9f2fc204a3a9efdae05"
 EXAMPLE_CONTAINER = "cba44fa6b6acf57fb0ef6c2ce385f6a129867df544dae7181d2410e9f9cc32bc"
 
-# The blueprint writes "Delete Device" as /users/{id}/devices/token; its curl example
-# (DELETE .../users/18/devices/wertqy.json) and its required `token` parameter show that the
-# device token is the last segment (see the comment in resources/_endpoints.py).
-PATH_QUIRKS = {"Delete Device": ("/users/{id}/devices/token", "/users/{id}/devices/{token}")}
-
 # Parameters the blueprint documents outside its "+ Parameters" lists: "Run Stack action" has
 # `value` in its command table ("value=1 for enable, value=0 for disable").
 EXTRA_PARAMS = {"Run Stack action": {"value"}}
 
 
-# -- the blueprint parser --------------------------------------------------------------------
+# -- the blueprint, read by the package's reader ---------------------------------------------
 
-
-@dataclass(frozen=True)
-class Param:
-    name: str
-    required: bool
-
-
-@dataclass(frozen=True)
-class Operation:
-    """One action of the blueprint: its resource's name, path, scope and parameters."""
-
-    name: str
-    title: str
-    method: str
-    template: str
-    scope: str | None
-    params: tuple[Param, ...] = field(default=())
-    paginated: bool = False
-
-    @property
-    def path_template(self) -> str:
-        """The template with every parameter a ``{placeholder}`` (quirks resolved)."""
-        quirk = PATH_QUIRKS.get(self.name)
-        if quirk is not None:
-            written, meant = quirk
-            assert self.template == written, f"{self.name}: the blueprint now says {self.template}"
-            return meant
-        return self.template
-
-    @property
-    def path_names(self) -> set[str]:
-        return set(re.findall(r"\{(\w+)\}", self.path_template))
-
-    @property
-    def body_params(self) -> dict[str, Param]:
-        """The parameters that are not part of the path."""
-        return {p.name: p for p in self.params if p.name not in self.path_names}
-
-
-_RESOURCE = re.compile(r"^##\s+(?P<name>[^#\[\n]+?)\s*\[(?P<path>/[^\]]*)\]\s*$")
-_ACTION = re.compile(r"^###\s+(?P<title>[^\[\n]+?)\s*\[(?P<method>GET|POST|PUT|PATCH|DELETE)\]\s*$")
-_SCOPE = re.compile(r"^\s*-\s*Scope:\s*_(?P<scope>\w+)_")
-_PARAM = re.compile(r"^\s*\+\s+(?P<name>\w+)\s*\((?P<attrs>\s*(?:required|optional)[^)]*)\)")
-_SECTION = re.compile(r"^\s*\+\s+(?P<what>\w+)")
-
-
-def parse_blueprint(text: str) -> list[Operation]:
-    """Extract every operation: ``## Name [/path]`` + ``- Scope: _x_`` + ``### ... [METHOD]``."""
-    operations: list[Operation] = []
-    name = path = scope = None
-    params: list[Param] = []
-    in_params = paginated = False
-    for line in text.splitlines():
-        if line.startswith("#"):
-            in_params = False
-            resource = _RESOURCE.match(line)
-            if resource is not None:
-                name, path, scope, params = resource["name"], resource["path"], None, []
-                paginated = False
-                continue
-            action = _ACTION.match(line)
-            if action is not None and name is not None and path is not None:
-                operations.append(
-                    Operation(
-                        name,
-                        action["title"],
-                        action["method"],
-                        path,
-                        scope,
-                        tuple(params),
-                        paginated,
-                    )
-                )
-                continue
-            if line.startswith("# ") or line.startswith("## "):
-                name = path = scope = None  # a group or a heading that is no resource
-            continue
-        if '"pagination"' in line:
-            paginated = True  # the example answer is a paged list
-        found = _SCOPE.match(line)
-        if found is not None and name is not None:
-            scope = found["scope"]
-            continue
-        section = _SECTION.match(line)
-        if section is not None and _PARAM.match(line) is None:
-            in_params = section["what"] == "Parameters"
-            continue
-        param = _PARAM.match(line)
-        if in_params and param is not None:
-            required = param["attrs"].split(",")[0].strip() == "required"
-            params.append(Param(param["name"], required))
-    return operations
-
-
-def load(filename: str) -> list[Operation]:
-    return parse_blueprint(_spec.blueprint_text(filename))
-
-
-V3 = load(V3_FILE)
-EARLY = load(EARLY_FILE)
+V3: list[Operation] = list(blueprint("v3"))
+EARLY: list[Operation] = list(blueprint("early"))
 V3_BY_NAME = {op.name: op for op in V3}
 EARLY_BY_NAME = {op.name: op for op in EARLY}
+
+
+def body_params(op: Operation) -> dict[str, Parameter]:
+    """The parameters that are not part of the path."""
+    return {p.name: p for p in op.other_parameters}
 
 
 def fill(template: str, args: dict[str, object]) -> str:
@@ -646,12 +547,18 @@ def test_blueprint_parses_to_its_53_operations() -> None:
     assert {op.method for op in V3} == {"GET", "POST", "PUT", "DELETE"}
     assert all(op.template.startswith("/") for op in V3)
     # A few spot checks of the parse.
-    assert V3_BY_NAME["Stack List"] == Operation(
-        "Stack List", "List all stacks", "GET", "/stacks", "public", (), paginated=True
+    stacks = V3_BY_NAME["Stack List"]
+    assert (stacks.name, stacks.title, stacks.method, stacks.template, stacks.scope) == (
+        "Stack List",
+        "List all stacks",
+        "GET",
+        "/stacks",
+        "public",
     )
+    assert stacks.parameters == () and stacks.paginated is True
     assert sum(op.paginated for op in V3) == 17
     assert V3_BY_NAME["Add Firewall rule"].scope == "admin"
-    assert {p.name for p in V3_BY_NAME["Add Firewall rule"].params} == {
+    assert {p.name for p in V3_BY_NAME["Add Firewall rule"].parameters} == {
         "stack_id",
         "ttl",
         "from_ip",
@@ -665,6 +572,15 @@ def test_blueprint_parses_to_its_53_operations() -> None:
     }
     assert V3_BY_NAME["Import Backup"].method == "POST"
     assert V3_BY_NAME["Import Backup"].template == V3_BY_NAME["New Backup"].template
+    # The blueprint writes "Delete Device" as /users/{id}/devices/token; its curl example
+    # (DELETE .../users/18/devices/wertqy.json) and its required `token` parameter show that
+    # the device token is the last segment (see the comment in resources/_endpoints.py).
+    delete = V3_BY_NAME["Delete Device"]
+    assert (delete.template, delete.path) == (
+        "/users/{id}/devices/token",
+        "/users/{id}/devices/{token}",
+    )
+    assert all(op.path == op.template for op in V3 if op is not delete)
 
 
 def test_every_blueprint_operation_is_in_the_table_and_nothing_else() -> None:
@@ -684,7 +600,7 @@ def test_endpoint_table_is_the_blueprint() -> None:
         endpoint = ENDPOINTS[case.endpoint]
         assert endpoint.method == op.method, name
         assert endpoint.scope == op.scope, f"{name}: scope {endpoint.scope} != {op.scope}"
-        assert shape(endpoint.path) == shape(op.path_template), name
+        assert shape(endpoint.path) == shape(op.path), name
         assert endpoint.many == op.paginated, f"{name}: paged list in the blueprint"
 
 
@@ -709,15 +625,15 @@ def check_request(
     entry: LoggedRequest, op: Operation, case: Case, ids: Ids, prefix: str = V3_PREFIX
 ) -> None:
     """The request is the blueprint's: method, filled path, parameters where they belong."""
-    expected_path = prefix + fill(op.path_template, case.args(ids))
+    expected_path = prefix + fill(op.path, case.args(ids))
     assert entry.method == op.method
     assert entry.prefix == prefix
     assert entry.raw_path.split("?", 1)[0] == expected_path
     assert entry.status is not None and 200 <= entry.status < 300, (entry.status, entry.body)
     sent = case.sent(ids)
-    documented = set(op.body_params) | EXTRA_PARAMS.get(op.name, set())
+    documented = set(body_params(op)) | EXTRA_PARAMS.get(op.name, set())
     assert set(sent) <= documented, f"undocumented parameters {set(sent) - documented}"
-    required = {n for n, p in op.body_params.items() if p.required}
+    required = {n for n, p in body_params(op).items() if p.required}
     if op.method == "GET":
         query = dict(entry.query)
         if op.paginated:

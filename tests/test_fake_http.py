@@ -16,6 +16,7 @@ import pytest
 from yarl import URL
 
 from cloud66_async.testing import ROUTES, SCOPES, FakeCloud66, _spec
+from cloud66_async.testing._blueprint import blueprint
 
 pytestmark = pytest.mark.anyio
 
@@ -434,17 +435,9 @@ SPEC = _spec.blueprint_path(_spec.V3)
 
 
 def _blueprint_operations() -> set[tuple[str, str, str]]:
-    operations = set()
-    path = scope = None
-    for line in SPEC.read_text().splitlines():
-        if heading := re.match(r"## .*\[(/[^\]]*)\]", line):
-            path, scope = heading[1], None
-        elif found := re.match(r"- Scope: _(\w+)_", line):
-            scope = found[1]
-        elif (action := re.match(r"### .*\[(GET|POST|PUT|DELETE)\]", line)) and path:
-            template = re.sub(r"\{\w+\}", "{}", path).replace("/devices/token", "/devices/{}")
-            operations.add((action[1], template, scope or ""))
-    return operations
+    return {
+        (op.method, re.sub(r"\{\w+\}", "{}", op.path), op.scope or "") for op in blueprint("v3")
+    }
 
 
 def test_route_table_matches_the_blueprint() -> None:

@@ -3,29 +3,26 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
+from blueprint_samples import SAMPLES
 
 import cloud66_async.models as M
 from cloud66_async._converter import make_converter
 from cloud66_async._fastjson import FastDecoder
 
-SAMPLES = Path(__file__).parent / "samples"
-MANIFEST: dict[str, dict[str, Any]] = json.loads((SAMPLES / "manifest.json").read_text())
-
 converter = make_converter()
 
 
-@pytest.mark.parametrize("name", sorted(MANIFEST))
+@pytest.mark.parametrize("name", sorted(SAMPLES))
 def test_fast_path_equals_careful_path_on_every_sample(name: str) -> None:
-    spec = MANIFEST[name]
-    raw = (SAMPLES / name).read_bytes()
-    model = getattr(M, spec["model"])
+    sample = SAMPLES[name]
+    raw = sample.raw  # the blueprint's own text, tabs and all
+    model = getattr(M, sample.model)
     data = json.loads(raw)["response"]
     fast = FastDecoder()
-    if spec["list"]:
+    if sample.is_list:
         page = fast.page(raw, model)
         assert page is not None, "every blueprint example takes the fast path"
         assert page.items == converter.structure_list(data, model)

@@ -1,7 +1,8 @@
 """Contract tests: every example body of both blueprints decodes into its model, faithfully.
 
-The samples in ``tests/samples/`` are the blueprints' example responses (see ``FIXES.md`` for the
-few that had to be repaired); ``manifest.json`` names each one's model.
+The samples are the blueprints' example responses, read from the vendored blueprints by
+``cloud66_async.testing._blueprint`` (``tests/blueprint_samples.py``; ``tests/samples/FIXES.md``
+explains the few bodies that had to be repaired); ``MODELS`` names each one's model.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Any
 
 import attrs
 import pytest
+from blueprint_samples import MODELS, SAMPLES
 
 from cloud66_async import models as m
 from cloud66_async._converter import (
@@ -24,9 +26,11 @@ from cloud66_async._converter import (
     structure,
     structure_list,
 )
+from cloud66_async.testing import _spec
+from cloud66_async.testing._blueprint import BODY_FIXES, EDITIONS, blueprint
 
-SAMPLES = Path(__file__).parent / "samples"
-MANIFEST: dict[str, dict[str, Any]] = json.loads((SAMPLES / "manifest.json").read_text())
+FIXES_MD = Path(__file__).parent / "samples" / "FIXES.md"
+BLUEPRINT_TEXT = {"v3": _spec.blueprint_text(_spec.V3), "early": _spec.blueprint_text(_spec.EARLY)}
 
 
 @pytest.fixture(scope="module")
@@ -35,17 +39,17 @@ def converter() -> ModelConverter:
 
 
 def body(name: str) -> Any:
-    return json.loads((SAMPLES / name).read_text())
+    return SAMPLES[name].body
 
 
 def response(name: str) -> Any:
-    return body(name)["response"]
+    return SAMPLES[name].response
 
 
 def decode(converter: ModelConverter, name: str) -> Any:
-    entry = MANIFEST[name]
-    cls = getattr(m, entry["model"])
-    if entry["list"]:
+    sample = SAMPLES[name]
+    cls = getattr(m, sample.model)
+    if sample.is_list:
         return structure_list(converter, response(name), cls)
     return structure(converter, response(name), cls)
 
@@ -56,35 +60,62 @@ def utc(
     return datetime(year, month, day, hour, minute, second, us, tzinfo=UTC)
 
 
-# --------------------------------------------------------------------------- the manifest
+# --------------------------------------------------------------------------- the samples
+
+#: The operations whose example shows no body: "+ Body" present but empty, or no "+ Body".
+WITHOUT_BODY = {
+    "Add Firewall rule",
+    "Update Notification",
+    "Update Device",
+    "Delete Environment Variable",
+    "Delete Device",
+}
 
 
-def test_manifest_lists_every_sample_and_only_those():
-    on_disk = {p.relative_to(SAMPLES).as_posix() for p in SAMPLES.rglob("*.json")}
-    on_disk.discard("manifest.json")
-    assert on_disk == set(MANIFEST)
-    assert len([n for n in MANIFEST if n.startswith("v3/")]) == 48
-    assert len([n for n in MANIFEST if n.startswith("early/")]) == 6
+def test_every_example_body_is_a_sample_and_only_those():
+    bodies = {
+        f"{edition}/{op.name}" for edition in EDITIONS for op in blueprint(edition) if op.body
+    }
+    assert bodies == set(SAMPLES)
+    assert len([n for n in SAMPLES if n.startswith("v3/")]) == 48
+    assert len([n for n in SAMPLES if n.startswith("early/")]) == 6
+    assert {op.name for op in blueprint("v3") if op.body is None} == WITHOUT_BODY
+    assert set(MODELS) == {n.split("/", 1)[1] for n in SAMPLES}
 
 
-@pytest.mark.parametrize("name", sorted(MANIFEST))
-def test_manifest_entry_is_consistent(name):
-    entry = MANIFEST[name]
-    assert hasattr(m, entry["model"]), entry["model"]
-    assert isinstance(response(name), list) is entry["list"]
-    # Operation names say whether the answer is a page of items.
-    assert name.endswith("_list.json") is entry["list"]
-    if entry["list"]:
+@pytest.mark.parametrize("name", sorted(SAMPLES))
+def test_sample_is_consistent(name):
+    sample = SAMPLES[name]
+    assert hasattr(m, sample.model), sample.model
+    assert isinstance(response(name), list) is sample.is_list
+    # A list answer is a page of items: it comes with the pagination envelope, and only it.
+    assert sample.operation.paginated is sample.is_list
+    if sample.is_list:
         envelope = body(name)
         assert set(envelope) == {"response", "count", "pagination"}
+    # The sample is the text of the vendored blueprint, repaired only where documented.
+    text = sample.operation.body_text
+    assert text is not None and text in BLUEPRINT_TEXT[sample.operation.edition]
+    assert (sample.raw.decode() != text) is sample.fixed
 
 
 def test_fixed_samples_are_documented():
-    fixes = (SAMPLES / "FIXES.md").read_text()
+    fixes = FIXES_MD.read_text()
     table = fixes.split("## Malformed bodies", 1)[1].split("\n## ", 1)[0]
-    rows = [line for line in table.splitlines() if line.startswith("| `")]
-    documented = {re.match(r"\| `([^`]+)`", row).group(1) for row in rows}  # type: ignore[union-attr]
-    assert documented == {name for name, entry in MANIFEST.items() if entry["fixed"]}
+    rows = [line for line in table.splitlines() if re.match(r"\| (v3|early) ", line)]
+    documented = {}
+    for row in rows:
+        found = re.match(r'\| (v3|early) "([^"]+)"', row)
+        assert found is not None, row
+        documented[(found[1], found[2])] = row
+    assert set(documented) == {(fix.edition, fix.example) for fix in BODY_FIXES}
+    for fix in BODY_FIXES:
+        # The human table says what the data table does.
+        row = documented[(fix.edition, fix.example)]
+        assert f"| {fix.wrong} | {fix.change} |" in row, (row, fix)
+    assert {name for name, sample in SAMPLES.items() if sample.fixed} == {
+        f"{fix.edition}/{fix.example}" for fix in BODY_FIXES
+    }
 
 
 # --------------------------------------------------------------------------- generic fidelity
@@ -158,13 +189,13 @@ def assert_value(value: Any, raw: Any, t: Any, where: str, *, owner: type, field
         assert type(value) is type(raw), where
 
 
-@pytest.mark.parametrize("name", sorted(MANIFEST))
+@pytest.mark.parametrize("name", sorted(SAMPLES))
 def test_sample_decodes_into_its_model(converter, name):
-    entry = MANIFEST[name]
-    cls = getattr(m, entry["model"])
+    sample = SAMPLES[name]
+    cls = getattr(m, sample.model)
     decoded = decode(converter, name)
     raw = response(name)
-    if entry["list"]:
+    if sample.is_list:
         assert isinstance(decoded, list)
         assert len(decoded) == len(raw)
         pairs = list(zip(decoded, raw, strict=True))
@@ -172,27 +203,27 @@ def test_sample_decodes_into_its_model(converter, name):
         pairs = [(decoded, raw)]
     for i, (model, data) in enumerate(pairs):
         assert type(model) is cls
-        assert_matches(model, data, f"[{i}]" if entry["list"] else "")
+        assert_matches(model, data, f"[{i}]" if sample.is_list else "")
 
 
-@pytest.mark.parametrize("name", sorted(MANIFEST))
+@pytest.mark.parametrize("name", sorted(SAMPLES))
 def test_sample_round_trips_through_unstructure(converter, name):
-    entry = MANIFEST[name]
-    cls = getattr(m, entry["model"])
+    sample = SAMPLES[name]
+    cls = getattr(m, sample.model)
     decoded = decode(converter, name)
-    items = decoded if entry["list"] else [decoded]
+    items = decoded if sample.is_list else [decoded]
     for model in items:
         dumped = converter.unstructure(model)
         text = json.dumps(dumped)  # plain JSON types only
         assert structure(converter, json.loads(text), cls) == model
 
 
-@pytest.mark.parametrize("name", sorted(MANIFEST))
+@pytest.mark.parametrize("name", sorted(SAMPLES))
 def test_fast_and_detailed_converters_agree(converter, name):
-    entry = MANIFEST[name]
-    cls = getattr(m, entry["model"])
+    sample = SAMPLES[name]
+    cls = getattr(m, sample.model)
     raw = response(name)
-    items = raw if entry["list"] else [raw]
+    items = raw if sample.is_list else [raw]
     for item in items:
         assert converter.fast.structure(item, cls) == converter.detailed.structure(item, cls)
 
@@ -203,8 +234,8 @@ def test_fast_and_detailed_converters_agree(converter, name):
 @pytest.mark.parametrize(
     ("name", "uid"),
     [
-        ("v3/stacks_list.json", "5999b763474b0eafa5fafb64bff0ba80"),
-        ("early/stacks_list.json", "5be6b763474b0eafa5fafb64bff0ba80"),
+        ("v3/Stack List", "5999b763474b0eafa5fafb64bff0ba80"),
+        ("early/Stack List", "5be6b763474b0eafa5fafb64bff0ba80"),
     ],
 )
 def test_stacks_list(converter, name, uid):
@@ -226,8 +257,8 @@ def test_stacks_list(converter, name, uid):
 
 @pytest.mark.parametrize("edition", ["v3", "early"])
 def test_stack_get_matches_the_list_item(converter, edition):
-    (listed,) = decode(converter, f"{edition}/stacks_list.json")
-    assert decode(converter, f"{edition}/stack_get.json") == listed
+    (listed,) = decode(converter, f"{edition}/Stack List")
+    assert decode(converter, f"{edition}/Stack") == listed
 
 
 # --------------------------------------------------------------------------- actions
@@ -236,16 +267,16 @@ def test_stack_get_matches_the_list_item(converter, edition):
 @pytest.mark.parametrize(
     ("name", "action_id", "kind", "resource_id", "started"),
     [
-        ("v3/stack_create.json", 10, "stack_create", "283", utc(2015, 9, 1, 19, 8, 5)),
-        ("v3/action_run.json", 10, "clear_caches", "283", utc(2014, 9, 1, 19, 8, 5)),
-        ("v3/service_scale.json", 1234, "service_scale", "15633", utc(2014, 9, 30, 11, 36, 58)),
-        ("v3/service_stop.json", 1234, "service_stop", "15633", utc(2014, 9, 30, 11, 36, 58)),
-        ("v3/container_stop.json", 1234, "container_stop", "15633", utc(2014, 9, 30, 11, 36, 58)),
-        ("v3/env_var_add.json", 5, "env-var-new", "280", utc(2014, 9, 1, 10, 56, 57)),
-        ("v3/env_var_update.json", 3, "env-var-update", "280", utc(2014, 9, 1, 10, 44, 52)),
-        ("v3/setting_update.json", 7, "stack-set: git.branch", "280", utc(2014, 9, 1, 12, 47, 24)),
+        ("v3/Stack Create", 10, "stack_create", "283", utc(2015, 9, 1, 19, 8, 5)),
+        ("v3/Run Stack action", 10, "clear_caches", "283", utc(2014, 9, 1, 19, 8, 5)),
+        ("v3/Service scale", 1234, "service_scale", "15633", utc(2014, 9, 30, 11, 36, 58)),
+        ("v3/Service stop", 1234, "service_stop", "15633", utc(2014, 9, 30, 11, 36, 58)),
+        ("v3/Container stop", 1234, "container_stop", "15633", utc(2014, 9, 30, 11, 36, 58)),
+        ("v3/Add Environment Variable", 5, "env-var-new", "280", utc(2014, 9, 1, 10, 56, 57)),
+        ("v3/Update Environment Variable", 3, "env-var-update", "280", utc(2014, 9, 1, 10, 44, 52)),
+        ("v3/Update Setting", 7, "stack-set: git.branch", "280", utc(2014, 9, 1, 12, 47, 24)),
         (
-            "v3/server_setting_update.json",
+            "v3/Update Server Setting",
             9,
             "server-set: server.name",
             "445",
@@ -268,8 +299,8 @@ def test_started_actions(converter, name, action_id, kind, resource_id, started)
 
 
 def test_finished_action(converter):
-    (listed,) = decode(converter, "v3/actions_list.json")
-    action = decode(converter, "v3/action_get.json")
+    (listed,) = decode(converter, "v3/Stack Action list")
+    action = decode(converter, "v3/Stack Action")
     assert action == listed
     assert action.user == "test@cloud66.com"
     assert action.resource_type == "stack"
@@ -283,8 +314,8 @@ def test_finished_action(converter):
 
 
 def test_deployments(converter):
-    (listed,) = decode(converter, "v3/deployments_list.json")
-    deployment = decode(converter, "v3/deployment_get.json")
+    (listed,) = decode(converter, "v3/Deployment list")
+    deployment = decode(converter, "v3/Deployment")
     assert deployment == listed
     assert deployment.id == 107
     assert deployment.triggered_by == "test@cloud66.com"
@@ -304,17 +335,17 @@ def test_deployments(converter):
 
 
 def test_redeploy_and_operation_results(converter):
-    redeploy = decode(converter, "v3/deployment_redeploy.json")
+    redeploy = decode(converter, "v3/Redeploy")
     assert redeploy == m.RedeployResult(ok=True, message="Stack queued for redeployment")
     assert redeploy.queued is None
     assert redeploy.async_action_id is None
-    assert decode(converter, "v3/deployment_cancel.json") == m.OperationResult(
+    assert decode(converter, "v3/Cancel deployment") == m.OperationResult(
         ok=True, message="Cancelling deployment"
     )
-    assert decode(converter, "v3/backup_create.json") == m.OperationResult(
+    assert decode(converter, "v3/New Backup") == m.OperationResult(
         ok=True, message="queued for creation"
     )
-    assert decode(converter, "v3/backup_import.json") == m.OperationResult(
+    assert decode(converter, "v3/Import Backup") == m.OperationResult(
         ok=True, message="Your external backup queued for upload"
     )
 
@@ -323,8 +354,8 @@ def test_redeploy_and_operation_results(converter):
 
 
 def test_services(converter):
-    (listed,) = decode(converter, "v3/services_list.json")
-    shown = decode(converter, "v3/service_get.json")
+    (listed,) = decode(converter, "v3/Services list")
+    shown = decode(converter, "v3/Service show")
     for service in (listed, shown):
         assert service.name == "web"
         assert service.containers is not None
@@ -342,7 +373,7 @@ def test_services(converter):
 
 
 def test_containers_list(converter):
-    (container,) = decode(converter, "v3/containers_list.json")
+    (container,) = decode(converter, "v3/Containers list")
     assert container.uid == "cba44fa6b6acf57fb0ef6c2ce385f6a129867df544dae7181d2410e9f9cc32bc"
     assert container.ports == (m.ContainerPort(container=3000, http=80, https=443),)
     assert container.docker_ip is None
@@ -357,8 +388,8 @@ def test_containers_list(converter):
 
 
 def test_container_show_keeps_runtime_as_a_dict(converter):
-    container = decode(converter, "v3/container_get.json")
-    raw = response("v3/container_get.json")
+    container = decode(converter, "v3/Container show")
+    raw = response("v3/Container show")
     assert container.docker_ip == "172.0.2.12"
     assert type(container.runtime) is dict
     assert container.runtime == raw["runtime"]
@@ -376,7 +407,7 @@ def test_container_show_keeps_runtime_as_a_dict(converter):
 
 
 def test_env_vars(converter):
-    env = decode(converter, "v3/env_vars_list.json")
+    env = decode(converter, "v3/Environment Variable list")
     assert [e.key for e in env] == [
         "STACK_GIT_BRANCH",
         "STACK_PATH",
@@ -406,7 +437,7 @@ def test_env_vars(converter):
 
 
 def test_env_var_repr_masks_passwords(converter):
-    env = decode(converter, "v3/env_vars_list.json")
+    env = decode(converter, "v3/Environment Variable list")
     password = env[3]
     assert "tjena" not in repr(password)
     assert "value='********'" in repr(password)
@@ -423,7 +454,7 @@ def test_env_var_repr_masks_passwords(converter):
 
 
 def test_env_var_get(converter):
-    env = decode(converter, "v3/env_var_get.json")
+    env = decode(converter, "v3/Environment Variable")
     assert env.id == 4153
     assert env.key == "STACK_PATH"
     assert env.history is not None
@@ -435,9 +466,9 @@ def test_env_var_get(converter):
 
 
 def test_firewall_rules(converter):
-    rules = decode(converter, "v3/firewalls_list.json")
+    rules = decode(converter, "v3/Firewall rules list")
     assert [(r.id, r.port) for r in rules] == [(5027, 80), (5028, 443)]
-    rule = decode(converter, "v3/firewall_get.json")
+    rule = decode(converter, "v3/Firewall rule")
     assert rule == rules[0]
     assert rule.from_ip == "0.0.0.0/0"
     assert rule.to_group_id == 128
@@ -448,13 +479,13 @@ def test_firewall_rules(converter):
 
 
 def test_notifications(converter):
-    notes = decode(converter, "v3/notifications_list.json")
+    notes = decode(converter, "v3/Notifications list")
     assert [n.alert_type for n in notes] == [
         "stack.provision.ok",
         "stack.provision.fail",
         "stack.redeploy.ok",
     ]
-    note = decode(converter, "v3/notification_get.json")
+    note = decode(converter, "v3/Notification")
     assert note == notes[2]
     assert note.id == 1191
     assert note.user_id == 18
@@ -468,7 +499,7 @@ def test_notifications(converter):
 
 
 def test_settings_keep_json_types(converter):
-    settings = {s.key: s for s in decode(converter, "v3/settings_list.json")}
+    settings = {s.key: s for s in decode(converter, "v3/Settings list")}
     assert settings["allowed.web.source"].value is None
     assert settings["asset.prefix"].value == "assets"
     assert settings["git.branch"].id == "git-branch"
@@ -478,17 +509,17 @@ def test_settings_keep_json_types(converter):
     assert stack_name.readonly is True
     assert stack_name.warning_text is not None
     assert stack_name.warning_text.startswith("Warning!")
-    one = decode(converter, "v3/setting_get.json")
+    one = decode(converter, "v3/Setting")
     assert one == m.Setting(key="git.branch", value="master")
     assert one.id is None
 
 
 def test_server_settings(converter):
-    (listed,) = decode(converter, "v3/server_settings_list.json")
+    (listed,) = decode(converter, "v3/Server Settings list")
     assert listed.key == "server.name"
     assert listed.value == "Caribou"
     assert listed.readonly is True
-    assert decode(converter, "v3/server_setting_get.json") == m.ServerSetting(
+    assert decode(converter, "v3/Server Setting") == m.ServerSetting(
         key="server.name", value="Caribou"
     )
 
@@ -497,18 +528,18 @@ def test_server_settings(converter):
 
 
 def test_server_groups(converter):
-    groups = decode(converter, "v3/server_groups_list.json")
+    groups = decode(converter, "v3/Server Group List")
     assert [(g.id, g.name, g.type) for g in groups] == [
         (128, "Rails Server", "rails"),
         (129, "PostgreSQL Server", "postgresql"),
     ]
-    assert decode(converter, "v3/server_group_get.json") == groups[0]
+    assert decode(converter, "v3/Server Group") == groups[0]
     assert groups[0].created_at == utc(2014, 8, 29, 17, 21, 47)
 
 
 def test_servers(converter):
-    (listed,) = decode(converter, "v3/servers_list.json")
-    server = decode(converter, "v3/server_get.json")
+    (listed,) = decode(converter, "v3/Server List")
+    server = decode(converter, "v3/Server")
     assert server == listed
     assert server.uid == "f8468fc145ea49bac474b30a8fea888d"
     assert server.vendor_uid == "2492780"
@@ -528,7 +559,7 @@ def test_servers(converter):
 
 
 def test_clouds(converter):
-    aws, digitalocean = decode(converter, "v3/clouds_list.json")
+    aws, digitalocean = decode(converter, "v3/Cloud List")
     assert aws.name == "aws"
     assert aws.display_name == "AWS"
     assert aws.regions is not None
@@ -538,7 +569,7 @@ def test_clouds(converter):
     assert aws.regions[0].old_id is None
     assert len(aws.server_sizes) == 37
     assert aws.server_sizes[0] == m.ServerSize(id="t1.micro", name="Micro instance (t1.micro)")
-    assert decode(converter, "v3/cloud_get.json") == digitalocean
+    assert decode(converter, "v3/Cloud") == digitalocean
     assert digitalocean.regions is not None
     assert digitalocean.regions[0] == m.CloudRegion(
         id="ams1", name="Amsterdam, Netherlands", old_id="2"
@@ -549,7 +580,7 @@ def test_clouds(converter):
 
 
 def test_backups(converter):
-    backups = decode(converter, "v3/backups_list.json")
+    backups = decode(converter, "v3/Backups list")
     assert [b.id for b in backups] == [4, 1]
     latest = backups[0]
     assert latest.backup_date_iso == utc(2014, 9, 1, 19, 0, 33)
@@ -559,17 +590,15 @@ def test_backups(converter):
     assert latest.restore_result is None
     assert latest.skip_tables == ""
     assert latest.backup_size == 0
-    one = decode(converter, "v3/backup_get.json")
+    one = decode(converter, "v3/Backup")
     assert one.id == 1
     assert one.database_name == "shab-test-db"
     assert one.backup_date_iso == utc(2014, 9, 1, 18, 16, 16)
 
 
 def test_backup_files(converter):
-    assert decode(converter, "v3/backup_files_list.json") == [
-        m.BackupFile(id="tar", name="test_db_11.tar")
-    ]
-    url = decode(converter, "v3/backup_file_url.json")
+    assert decode(converter, "v3/Backup files") == [m.BackupFile(id="tar", name="test_db_11.tar")]
+    url = decode(converter, "v3/Backup file")
     assert url.ok is True
     assert url.public_url is not None
     assert url.public_url.startswith("https://c66-managed-backup-non-prod.s3.amazonaws.com/")
@@ -580,23 +609,23 @@ def test_backup_files(converter):
 
 
 def test_accounts(converter):
-    (v3,) = decode(converter, "v3/accounts_list.json")
+    (v3,) = decode(converter, "v3/Account List")
     assert v3.id == 139
     assert v3.owner == "test@cloud66.com"
     assert v3.stack_count == 2
     assert v3.used_clouds == ("digitalocean", "rackspace")
     assert v3.created_at_iso == utc(2013, 6, 19, 11, 8, 3)
-    assert decode(converter, "v3/account_get.json") == v3
-    (early,) = decode(converter, "early/accounts_list.json")
+    assert decode(converter, "v3/Account") == v3
+    (early,) = decode(converter, "early/Account List")
     assert early.id is None  # the early edition does not send it
     assert attrs.evolve(v3, id=None) == early
-    assert decode(converter, "early/account_get.json") == early
+    assert decode(converter, "early/Account") == early
 
 
 @pytest.mark.parametrize("edition", ["v3", "early"])
 def test_users(converter, edition):
-    (listed,) = decode(converter, f"{edition}/users_list.json")
-    user = decode(converter, f"{edition}/user_get.json")
+    (listed,) = decode(converter, f"{edition}/User List")
+    user = decode(converter, f"{edition}/User")
     for u in (listed, user):
         assert u.id == 18
         assert u.email == "test@cloud66.com"
@@ -636,7 +665,7 @@ def test_users(converter, edition):
 
 
 def test_device_add(converter):
-    device = decode(converter, "v3/device_add.json")
+    device = decode(converter, "v3/Add Device")
     assert device == m.Device(
         token="mmccdd",
         device_type=1,

@@ -12,7 +12,7 @@ import anyio
 import pytest
 
 from cloud66_async.testing import FakeCloud66
-from cloud66_async.testing import _examples as examples
+from cloud66_async.testing._blueprint import blueprint
 
 pytestmark = pytest.mark.anyio
 
@@ -497,7 +497,17 @@ async def test_servers_groups_and_server_settings(api: Api) -> None:
         "key": "server.name",
         "value": "Caribou",
     }
-    await api.error("PUT", f"{S}/servers/{CARIBOU}/settings/server-name", 409, json={"value": "x"})
+    # server.name is read-only: renaming is refused...
+    await api.error("PUT", f"{S}/servers/{GAZELLE}/settings/server-name", 409, json={"value": "x"})
+    # ...except on Caribou, whose rename the blueprint documents ("Update Server Setting").
+    renamed = await api.ok(
+        "PUT", f"{S}/servers/{CARIBOU}/settings/server-name", json={"value": "newname"}
+    )
+    _is_action(renamed, "server-set: server.name", "server")
+    await api.finished(EXAMPLE, renamed)
+    assert (await api.ok("GET", f"{S}/servers/{CARIBOU}/settings/server-name"))["value"] == (
+        "newname"
+    )
     action = await api.ok(
         "PUT", f"{S}/servers/{CARIBOU}/settings/passenger-pool-max", json={"value": "8"}
     )
@@ -532,8 +542,10 @@ async def test_backups(api: Api, fake: FakeCloud66) -> None:
     mysql = await api.all(f"{S}/backups?db_type=mysql")
     assert mysql
     assert {b["db_type"] for b in mysql} == {"mysql"}
-    group = await api.all(f"{S}/backups?group=11")
-    assert {b["id"] for b in group} >= {1, 4}
+    # The "Backups list" example answers the documented group=15&db_type=mysql.
+    group = await api.all(f"{S}/backups?group=15&db_type=mysql")
+    assert [b["id"] for b in group] == [4, 1]
+    assert {b["db_type"] for b in await api.all(f"{S}/backups?group=11")} == {"mysql"}
     await api.error("GET", f"{S}/backups", 400, params={"db_type": "oracle"})
     await api.error("GET", f"{S}/backups", 400, params={"group": "x"})
     first = await api.ok("GET", f"{S}/backups/1")
@@ -566,11 +578,14 @@ async def test_accounts_and_users(api: Api) -> None:
     accounts = await api.ok("GET", "/accounts")
     assert accounts[0]["id"] == 139
     assert (await api.ok("GET", "/accounts/139"))["owner"] == "test@cloud66.com"
-    await api.error("GET", "/accounts/1", 404)
+    # The blueprint answers /accounts/1 with account 139, and /users/1 with user 18.
+    assert await api.ok("GET", "/accounts/1") == accounts[0]
+    await api.error("GET", "/accounts/9999", 404)
     users = await api.ok("GET", "/users")
     assert users[0]["id"] == 18
     user = await api.ok("GET", "/users/18")
     assert user["devices"][0]["token"] == "wertqy"
+    assert await api.ok("GET", "/users/1") == user
     assert user["devices"][0]["created_at"] == "2014-08-04 11:57:36 UTC"
     await api.error("GET", "/users/9999", 404)
 
@@ -629,19 +644,21 @@ async def test_state_helpers(fake: FakeCloud66) -> None:
 
 async def test_generated_objects_have_the_example_fields() -> None:
     fake = FakeCloud66(stacks=5)
+    v3 = blueprint("v3")
     shapes = {
-        "": examples.EXAMPLE_STACK,
-        "/actions": examples.EXAMPLE_ACTION,
-        "/deployments": examples.EXAMPLE_DEPLOYMENT,
-        "/containers": examples.EXAMPLE_CONTAINER,
-        "/environments": examples.EXAMPLE_ENV_VARS[0],
-        "/firewalls": examples.EXAMPLE_FIREWALLS[0],
-        "/notifications": examples.EXAMPLE_NOTIFICATIONS[0],
-        "/settings": examples.EXAMPLE_SETTINGS[0],
-        "/server_groups": examples.EXAMPLE_SERVER_GROUPS[0],
-        "/servers": examples.EXAMPLE_SERVER,
-        "/backups": examples.EXAMPLE_BACKUPS[0],
+        "": v3["Stack"].response,
+        "/actions": v3["Stack Action"].response,
+        "/deployments": v3["Deployment"].response,
+        "/containers": v3["Containers list"].response[0],
+        "/environments": v3["Environment Variable list"].response[0],
+        "/firewalls": v3["Firewall rules list"].response[0],
+        "/notifications": v3["Notifications list"].response[0],
+        "/settings": v3["Settings list"].response[0],
+        "/server_groups": v3["Server Group List"].response[0],
+        "/servers": v3["Server"].response,
+        "/backups": v3["Backups list"].response[0],
     }
+    service_container = v3["Services list"].response[0]["containers"][0]
     for uid in fake.stack_uids[1:]:
         for suffix, example in shapes.items():
             found = fake.peek(f"/stacks/{uid}{suffix}")
@@ -649,9 +666,9 @@ async def test_generated_objects_have_the_example_fields() -> None:
                 assert set(item) == set(example), (uid, suffix)
         for service in fake.peek(f"/stacks/{uid}/services"):
             for container in service["containers"]:
-                assert set(container) == set(examples.EXAMPLE_SERVICE_CONTAINER)
-    assert all(set(u) == set(examples.EXAMPLE_USER) for u in fake.peek("/users"))
-    assert all(set(c) == set(examples.EXAMPLE_CLOUDS[0]) for c in fake.peek("/clouds"))
+                assert set(container) == set(service_container)
+    assert all(set(u) == set(v3["User List"].response[0]) for u in fake.peek("/users"))
+    assert all(set(c) == set(v3["Cloud List"].response[0]) for c in fake.peek("/clouds"))
 
 
 async def test_serve_forever_until_cancelled() -> None:

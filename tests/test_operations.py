@@ -236,7 +236,8 @@ async def test_deployments_list_and_get(fake: FakeCloud66, client: Client) -> No
     with anyio.fail_after(TIMEOUT):
         deployments = await client.deployments.list(STACK).collect()
         one = await client.deployments.get(STACK, 107)
-    assert [d.id for d in deployments] == [107, 106, 105, 104, 103]
+    # 112 is the deployment the blueprint's "Cancel deployment" cancels: running, listed last.
+    assert [d.id for d in deployments] == [107, 106, 105, 104, 103, 112]
     assert one == deployments[0]
     assert isinstance(one, Deployment)
     assert one.triggered_by == "test@cloud66.com"
@@ -616,7 +617,8 @@ async def test_server_settings(fake: FakeCloud66, client: Client, fast_waits: No
         done = await wait_for(action, client)
         pool = await client.server_settings.get(STACK, CARIBOU, "passenger-pool-max")
         with pytest.raises(ConflictError):
-            await client.server_settings.update(STACK, CARIBOU, "server.name", "Moose")
+            # (Caribou's own rename is the blueprint's example, which the fake lets through.)
+            await client.server_settings.update(STACK, GAZELLE, "server.name", "Moose")
     assert [s.key for s in settings] == [
         "server.name",
         "passenger.pool.max",

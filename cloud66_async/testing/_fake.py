@@ -38,9 +38,11 @@ class FakeCloud66:
 
     ``async with FakeCloud66() as fake:`` starts it on a free port of 127.0.0.1; ``fake.client()``
     returns a :class:`cloud66_async.Client` pointed at it. The data is seeded deterministically
-    from ``seed``: the blueprint's example stack ``5999b763474b0eafa5fafb64bff0ba80`` first, then
-    generated stacks up to ``stacks`` in all. Stack actions finish ``action_delay`` seconds after
-    they start and deployments ``deploy_duration`` seconds after, evaluated lazily on each request.
+    from ``seed``: the blueprint's example stack ``5999b763474b0eafa5fafb64bff0ba80`` first, with
+    the example objects of the vendored blueprints under the ids their documented requests use
+    (tests/samples/FIXES.md), then generated stacks up to ``stacks`` in all. Stack actions
+    finish ``action_delay`` seconds after they start and deployments ``deploy_duration`` seconds
+    after, evaluated lazily on each request.
 
     The routes answer under ``api_prefix`` and under each of ``extra_prefixes`` (by default the
     early edition's ``/api/v3``).
@@ -316,7 +318,11 @@ class FakeCloud66:
         self._state.deploy_outcomes.set(Outcome(success), times)
 
     def finish_pending(self) -> None:
-        """Finish every running action and deployment now, as if their time had come."""
+        """Finish every running action and deployment now, as if their time had come.
+
+        The example stack's deployment 112 (the one the blueprint's "Cancel deployment"
+        cancels) runs until cancelled and is not finished here.
+        """
         self._state.finish_pending()
 
     @property
@@ -381,7 +387,8 @@ class FakeCloud66:
 
     def stack(self, uid: str) -> dict[str, Any]:
         """Return a copy of stack ``uid`` as the API shows it (KeyError if unknown)."""
-        record = self.state.stacks.get(uid)
+        state = self.state
+        record = state.stacks.get(state.resolve("stack", uid))
         if record is None:
             raise KeyError(uid)
         return public(record.stack)

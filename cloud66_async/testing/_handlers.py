@@ -17,11 +17,11 @@ from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import quote
 
-from ._examples import EXAMPLE_BACKUP_FILE_URL
 from ._formats import iso_z, utc_words
 from ._params import Params, to_bool
 from ._responses import Listing, bad_request, conflict, not_found
 from ._seed import (
+    backup_file_url,
     container_runtime,
     new_container,
     new_stack_record,
@@ -207,7 +207,8 @@ def list_actions(call: Call) -> Listing:
 
 def get_action(call: Call) -> Any:
     record = call.stack(include_hidden=True)
-    return _action(find(record.actions, "id", call.int_arg("id", "action"), "action"))
+    action_id = record.resolve("action", call.int_arg("id", "action"))
+    return _action(find(record.actions, "id", action_id, "action"))
 
 
 def run_stack_action(call: Call) -> Any:
@@ -245,19 +246,32 @@ def get_deployment(call: Call) -> Any:
     return public(find(record.deployments, "id", call.int_arg("id", "deployment"), "deployment"))
 
 
+def _known_services(record: StackRecord, names: list[str]) -> list[str]:
+    unknown = [name for name in names if name not in record.services]
+    if unknown:
+        raise bad_request(
+            f"unknown services: {', '.join(unknown)}", {"services": "has unknown names"}
+        )
+    return names
+
+
 def redeploy(call: Call) -> Any:
     state, params = call.state, call.params
     record = call.stack()
     git_ref = params.opt_str("git_ref")
+    # The live API and the official Go client send ``services`` (a list, or comma-separated);
+    # the blueprint names ``services_filter``. Both name services of the stack, and an unknown
+    # name is a 400, with one exception: the blueprint documents git_ref as "non-docker only"
+    # and services_filter as "docker only", and its own example sends both (for services
+    # service1 and service2 that no example stack has). A deploy with a git_ref is taken for a
+    # non-docker one, where the filter does not apply: it is accepted and ignored.
     services = params.opt_str_list("services")
-    if services is None:
-        services = params.opt_str_list("services_filter")
     if services is not None:
-        unknown = [name for name in services if name not in record.services]
-        if unknown:
-            raise bad_request(
-                f"unknown services: {', '.join(unknown)}", {"services": "has unknown names"}
-            )
+        _known_services(record, services)
+    else:
+        services = params.opt_str_list("services_filter")
+        if services is not None:
+            services = None if git_ref is not None else _known_services(record, services)
     _, tracking = state.start_deployment(record, git_ref=git_ref, services=services)
     answer: dict[str, Any] = {"ok": True, "message": "Stack queued for redeployment"}
     if tracking is not None:
@@ -286,9 +300,15 @@ def _service(record: StackRecord, name: str, server_uid: str | None) -> dict[str
     return {"name": name, "containers": containers}
 
 
+def _server_uid(call: Call, record: StackRecord) -> str | None:
+    # A server_uid filter may name a server by another uid the blueprint gives it.
+    server_uid = call.params.opt_str("server_uid")
+    return None if server_uid is None else str(record.resolve("server", server_uid))
+
+
 def list_services(call: Call) -> Listing:
     record = call.stack()
-    server_uid = call.params.opt_str("server_uid")
+    server_uid = _server_uid(call, record)
     services = [_service(record, name, server_uid) for name in record.services]
     if server_uid is not None:
         services = [service for service in services if service["containers"]]
@@ -300,7 +320,7 @@ def get_service(call: Call) -> Any:
     name = call.args["id"]
     if name not in record.services:
         raise not_found("service", name)
-    return _service(record, name, call.params.opt_str("server_uid"))
+    return _service(record, name, _server_uid(call, record))
 
 
 def _counts(params: Params, name: str) -> dict[str, int] | None:
@@ -351,10 +371,11 @@ def scale_service(call: Call) -> Any:
             )
         for i, server in enumerate(servers):
             targets[server["uid"]] = total // len(servers) + (1 if i < total % len(servers) else 0)
-    for server_uid, count in (server_count or {}).items():
+    for named, count in (server_count or {}).items():
+        server_uid = str(record.resolve("server", named))
         if server_uid not in {s["uid"] for s in record.servers}:
             raise bad_request(
-                f"unknown server {server_uid!r}", {"server_count": "names an unknown server"}
+                f"unknown server {named!r}", {"server_count": "names an unknown server"}
             )
         targets[server_uid] = count
 
@@ -380,7 +401,7 @@ def stop_service(call: Call) -> Any:
     name = call.args["id"]
     if name not in record.services:
         raise not_found("service", name)
-    server_uid = call.params.opt_str("server_uid")
+    server_uid = _server_uid(call, record)
     if server_uid is not None:
         state.server(record, server_uid)
 
@@ -396,7 +417,7 @@ def stop_service(call: Call) -> Any:
 
 def list_containers(call: Call) -> Listing:
     record = call.stack()
-    server_uid = call.params.opt_str("server_uid")
+    server_uid = _server_uid(call, record)
     return Listing(
         [
             _project(c, CONTAINER_FIELDS)
@@ -532,7 +553,8 @@ def list_firewalls(call: Call) -> Listing:
 def get_firewall(call: Call) -> Any:
     record = call.stack()
     rules = call.state.live_firewalls(record)
-    return public(find(rules, "id", call.int_arg("id", "firewall rule"), "firewall rule"))
+    rule_id = record.resolve("firewall", call.int_arg("id", "firewall rule"))
+    return public(find(rules, "id", rule_id, "firewall rule"))
 
 
 def _ip(params: Params, name: str, *, auto: str | None) -> str | None:
@@ -581,6 +603,8 @@ def add_firewall(call: Call) -> Any:
         )
     groups = {int(g["id"]) for g in record.server_groups}
     for end in ("from_group_id", "to_group_id"):
+        if rule[end] is not None:
+            rule[end] = record.resolve("server_group", rule[end])
         if rule[end] is not None and rule[end] not in groups:
             raise bad_request(f"{end} is not a server group of the stack", {end: "is unknown"})
     moment = state.wall()
@@ -604,7 +628,8 @@ def list_notifications(call: Call) -> Listing:
 
 def _notification(call: Call) -> dict[str, Any]:
     record = call.stack()
-    return find(record.notifications, "id", call.int_arg("id", "notification"), "notification")
+    note_id = record.resolve("notification", call.int_arg("id", "notification"))
+    return find(record.notifications, "id", note_id, "notification")
 
 
 def get_notification(call: Call) -> Any:
@@ -708,9 +733,8 @@ def list_server_groups(call: Call) -> Listing:
 
 def get_server_group(call: Call) -> Any:
     record = call.stack()
-    return public(
-        find(record.server_groups, "id", call.int_arg("id", "server group"), "server group")
-    )
+    group_id = record.resolve("server_group", call.int_arg("id", "server group"))
+    return public(find(record.server_groups, "id", group_id, "server group"))
 
 
 def list_servers(call: Call) -> Listing:
@@ -748,7 +772,8 @@ def update_server_setting(call: Call) -> Any:
     setting = _by_id_or_key(settings, call.args["id"], "_id", "server setting")
     if "value" not in call.params:
         raise bad_request("value is required", {"value": "is required"})
-    if setting["readonly"]:
+    # _writable: a read-only setting the blueprint documents an update of (see the seed).
+    if setting["readonly"] and not setting.get("_writable"):
         raise conflict(f"server setting {setting['key']} is readonly")
     value = _coerce_setting(setting["value"], call.params.raw("value"))
 
@@ -813,7 +838,8 @@ def list_backups(call: Call) -> Listing:
 
 def _backup(call: Call, name: str) -> dict[str, Any]:
     record = call.stack()
-    return find(record.backups, "id", call.int_arg(name, "backup"), "backup")
+    backup_id = record.resolve("backup", call.int_arg(name, "backup"))
+    return find(record.backups, "id", backup_id, "backup")
 
 
 def get_backup(call: Call) -> Any:
@@ -866,10 +892,12 @@ def list_backup_files(call: Call) -> Listing:
 
 def get_backup_file(call: Call) -> Any:
     backup = _backup(call, "backup_id")
-    file = find(backup["_files"], "id", call.args["id"], "backup file")
+    file_id = backup.get("_file_aliases", {}).get(call.args["id"], call.args["id"])
+    file = find(backup["_files"], "id", file_id, "backup file")
     url = f"{_BACKUP_BUCKET}/{backup['storage_path']}/{file['name']}"
-    if EXAMPLE_BACKUP_FILE_URL.startswith(url + "?"):
-        return {"ok": True, "public_url": EXAMPLE_BACKUP_FILE_URL}
+    example = backup_file_url()
+    if example.startswith(url + "?"):
+        return {"ok": True, "public_url": example}
     expires = int((call.state.wall() + timedelta(hours=1)).timestamp())
     digest = hashlib.sha1(f"{url}:{expires}".encode(), usedforsecurity=False).digest()
     # S3 presigned-URL style, doubly quoted like the blueprint's example.
@@ -886,7 +914,8 @@ def list_accounts(call: Call) -> Listing:
 
 
 def get_account(call: Call) -> Any:
-    account = call.state.accounts.get(call.int_arg("id", "account"))
+    state = call.state
+    account = state.accounts.get(state.resolve("account", call.int_arg("id", "account")))
     if account is None:
         raise not_found("account", call.args["id"])
     return public(account)
@@ -897,7 +926,8 @@ def list_users(call: Call) -> Listing:
 
 
 def _user(call: Call) -> dict[str, Any]:
-    user = call.state.users.get(call.int_arg("user_id", "user"))
+    state = call.state
+    user = state.users.get(state.resolve("user", call.int_arg("user_id", "user")))
     if user is None:
         raise not_found("user", call.args["user_id"])
     return user

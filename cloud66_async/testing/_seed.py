@@ -1,10 +1,14 @@
 """Deterministic seed data: the blueprint's examples, then generated stacks around them.
 
-Everything is drawn from one ``random.Random(seed)``, so two fakes built with the same
-arguments hold identical data. The blueprint's example stack ``5999b763474b0eafa5fafb64bff0ba80``
-("Awesome App") comes first and owns the example objects, with the example values kept; the
-two stacks the example user has access rights to (``5acd4341...``, ``8cc98495...``) are the first
-generated ones. The factories here are also used when the fake creates objects at run time.
+The example objects are read from the vendored blueprint (``_blueprint.blueprint``, parsed once
+per process; each fake deep-copies what it keeps). Everything else is drawn from one
+``random.Random(seed)``, so two fakes built with the same arguments hold identical data. The
+blueprint's example stack ``5999b763474b0eafa5fafb64bff0ba80`` ("Awesome App") comes first and
+owns the example objects, with the example values kept, and every request the blueprint
+documents on it succeeds (:meth:`Seeder.documented_requests`; tests/samples/FIXES.md lists the
+choices made where the blueprint contradicts itself). The two stacks the example user has access
+rights to (``5acd4341...``, ``8cc98495...``) are the first generated ones. The factories here
+are also used when the fake creates objects at run time.
 """
 
 from __future__ import annotations
@@ -13,35 +17,18 @@ import base64
 import copy
 import hashlib
 import itertools
+import json
 import random
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from ._examples import (
-    EXAMPLE_ACCOUNT,
-    EXAMPLE_ACTION,
-    EXAMPLE_BACKUPS,
-    EXAMPLE_CLOUDS,
-    EXAMPLE_CONTAINER,
-    EXAMPLE_CONTAINER_RUNTIME,
-    EXAMPLE_DEPLOYMENT,
-    EXAMPLE_ENV_VARS,
-    EXAMPLE_FIREWALLS,
-    EXAMPLE_NOTIFICATIONS,
-    EXAMPLE_SERVER,
-    EXAMPLE_SERVER_GROUPS,
-    EXAMPLE_SERVER_SETTINGS,
-    EXAMPLE_SERVICE_CONTAINER,
-    EXAMPLE_SETTINGS,
-    EXAMPLE_STACK,
-    EXAMPLE_USER,
-)
+from ._blueprint import Edition, blueprint
 from ._formats import hex_id, iso_offset, iso_z, jitter, nanos_z, parse_z, utc_words
 from ._state import DEPLOY_FAILED, DEPLOY_SUCCESS, StackRecord, State, commit_url
 
 __all__ = [
-    "EXAMPLE_STACK_UID",
     "Seeder",
+    "backup_file_url",
     "container_runtime",
     "new_container",
     "new_stack_record",
@@ -52,9 +39,42 @@ __all__ = [
     "setting_id",
 ]
 
-EXAMPLE_STACK_UID = str(EXAMPLE_STACK["uid"])
-#: The stacks the example user's access rights name: the first generated stacks get these uids.
-PRESET_UIDS = ("5acd43412ea412e32897c40d46f91183", "8cc984959ebe28bcb75d6bd6d810767e")
+
+# -- what the blueprint documents ---------------------------------------------------------------
+#
+# The example objects come from the vendored blueprint, read once per process by
+# ``_blueprint.blueprint``; each fake deep-copies what it keeps.
+
+
+def _doc(name: str, edition: Edition = "v3") -> Any:
+    """Return the documented answer of operation ``name`` (shared: never change it)."""
+    return blueprint(edition)[name].response
+
+
+def _answer(name: str, edition: Edition = "v3") -> Any:
+    """Return a private copy of the documented answer of operation ``name``."""
+    return blueprint(edition)[name].example()
+
+
+def _param(name: str, param: str, edition: Edition = "v3") -> Any:
+    """Return the documented example value of parameter ``param`` of operation ``name``."""
+    return next(p.value for p in blueprint(edition)[name].parameters if p.name == param)
+
+
+def example_stack_uid() -> str:
+    """Return the uid of the blueprint's example stack ("Awesome App")."""
+    return str(_doc("Stack")["uid"])
+
+
+def preset_uids() -> list[str]:
+    """Return the stacks the example user's access rights name (the first generated stacks)."""
+    return [str(right["stack"]) for right in _doc("User List")[0]["access_rights"]]
+
+
+def backup_file_url() -> str:
+    """Return the signed URL of the "Backup file" example (the fake answers it verbatim)."""
+    return str(_doc("Backup file")["public_url"])
+
 
 _EPOCH = datetime(2014, 3, 1, tzinfo=UTC)
 
@@ -249,8 +269,9 @@ def new_container(
 
 def container_runtime(container: dict[str, Any]) -> dict[str, Any]:
     """Return Docker's ``inspect`` output for a container (the example's, adapted)."""
-    runtime = copy.deepcopy(EXAMPLE_CONTAINER_RUNTIME)
-    if container["uid"] == EXAMPLE_CONTAINER["uid"]:
+    shown = _doc("Container show")
+    runtime: dict[str, Any] = copy.deepcopy(shown["runtime"])
+    if container["uid"] == shown["uid"]:
         return runtime
     uid = str(container["uid"])
     digest = hashlib.sha256(uid.encode()).hexdigest()
@@ -327,13 +348,17 @@ def new_stack_record(
     return record
 
 
+def _stack_name_warning() -> str:
+    return str(next(s for s in _doc("Settings list") if s["key"] == "stack.name")["warning_text"])
+
+
 def _standard_settings(stack: dict[str, Any]) -> list[dict[str, Any]]:
     rows: list[tuple[str, Any, bool, str]] = [
         ("allowed.web.source", None, False, ""),
         ("asset.prefix", "assets", False, ""),
         ("git.branch", stack["git_branch"], False, ""),
         ("reconfigure.nginx", False, False, ""),
-        ("stack.name", _slug(stack["name"]), True, EXAMPLE_SETTINGS[4]["warning_text"]),
+        ("stack.name", _slug(stack["name"]), True, _stack_name_warning()),
         ("maintenance.mode", stack["maintenance_mode"], False, ""),
     ]
     return [
@@ -353,7 +378,8 @@ class Seeder:
         self.rng = random.Random(seed)
         self.servers_per_stack = max(0, servers_per_stack)
         self.names: set[str] = set()
-        self.uids: set[str] = {EXAMPLE_STACK_UID, *PRESET_UIDS}
+        self.presets = preset_uids()
+        self.uids: set[str] = {example_stack_uid(), *self.presets}
         self.generated = 0
 
     # ids: the example objects keep their ids; everything generated takes the next free one.
@@ -368,7 +394,7 @@ class Seeder:
 
     def accounts_users_clouds(self) -> None:
         state = self.state
-        user = copy.deepcopy(EXAMPLE_USER)
+        user = _answer("User List")[0]
         state.users[int(user["id"])] = user
         for user_id, email, login in (
             (19, "alice.developer@example.com", "2014-08-30T09:12:44Z"),
@@ -392,7 +418,7 @@ class Seeder:
                 "access_rights": [
                     {
                         "user": user_id,
-                        "stack": EXAMPLE_STACK_UID,
+                        "stack": example_stack_uid(),
                         "access_level": {"code": 40, "meaning": "deploy"},
                     }
                 ],
@@ -408,7 +434,7 @@ class Seeder:
                 "updated_at": iso_z(created + timedelta(days=90)),
                 "cloud_status": "partial",
             }
-        account = copy.deepcopy(EXAMPLE_ACCOUNT)
+        account = _answer("Account List")[0]
         state.accounts[int(account["id"])] = account
         state.accounts[140] = {
             "id": 140,
@@ -418,43 +444,40 @@ class Seeder:
             "stack_count": 1,
             "used_clouds": ["aws"],
         }
-        for cloud in (*copy.deepcopy(EXAMPLE_CLOUDS), *_extra_clouds()):
+        for cloud in (*_answer("Cloud List"), *_extra_clouds()):
             state.clouds[str(cloud["name"])] = cloud
 
     # -- stacks ------------------------------------------------------------------------------
 
     def example_stack(self) -> None:
         state, rng = self.state, self.rng
-        state.reserve("stack", 283)
-        record = StackRecord(id=283, stack=copy.deepcopy(EXAMPLE_STACK))
+        stack_id = int(_doc("Stack Action")["resource_id"])  # every stack example says 283
+        state.reserve("stack", stack_id)
+        record = StackRecord(id=stack_id, stack=_answer("Stack"))
         self.names.add(str(record.stack["name"]))
-        record.settings = copy.deepcopy(EXAMPLE_SETTINGS)
-        record.server_groups = [
-            self.keep("server_group", g) for g in copy.deepcopy(EXAMPLE_SERVER_GROUPS)
-        ]
+        record.settings = _answer("Settings list")
+        record.server_groups = [self.keep("server_group", g) for g in _answer("Server Group List")]
 
-        caribou = copy.deepcopy(EXAMPLE_SERVER)
+        caribou = _answer("Server")
         caribou["stack_uid"] = record.uid  # the example names another stack; keep it consistent
-        caribou["_id"] = 445  # the "Update Server Setting" example's resource_id
-        state.reserve("server", 445)
-        caribou["_settings"] = self.server_settings(caribou, copy.deepcopy(EXAMPLE_SERVER_SETTINGS))
-        fixed = [
-            caribou,
-            self.server(
-                record,
-                "Gazelle",
-                128,
-                ["rails", "web", "app"],
-                uid="c6014897b8c8e9f2fc204a3a9efdae05",
-            ),
-            self.server(
-                record,
-                "Cormorant",
-                128,
-                ["rails", "web", "app"],
-                uid="edfbd7a9b97e999ebf17984282d4b457",
-            ),
-        ]
+        # The "Update Server Setting" example changes this server's settings as resource 445.
+        caribou["_id"] = int(_doc("Update Server Setting")["resource_id"])
+        state.reserve("server", caribou["_id"])
+        caribou["_settings"] = self.server_settings(caribou, _answer("Server Settings list"))
+        # The servers the container examples run on, by the names and uids they show.
+        listed = _doc("Containers list")[0]
+        serving = _doc("Services list")[0]["containers"][0]
+        fixed = [caribou]
+        for example in (listed, serving):
+            fixed.append(
+                self.server(
+                    record,
+                    str(example["server_name"]),
+                    128,
+                    ["rails", "web", "app"],
+                    uid=str(example["server_uid"]),
+                )
+            )
         record.servers = fixed[: self.servers_per_stack]
         taken = {s["name"] for s in record.servers}
         while len(record.servers) < self.servers_per_stack:
@@ -464,41 +487,42 @@ class Seeder:
 
         record.services = ["web", "worker", "api", "scheduler"]
         by_uid = {s["uid"]: s for s in record.servers}
-        moment = datetime(2015, 2, 10, 17, 41, 31, tzinfo=UTC)
-        if EXAMPLE_CONTAINER["server_uid"] in by_uid:
-            container = new_container(rng, by_uid[EXAMPLE_CONTAINER["server_uid"]], "web", moment)
-            container.update(copy.deepcopy(EXAMPLE_CONTAINER))
-            container["port_list"] = '["5128:3000"]'
-            container["_docker_ip"] = "172.0.2.12"  # the "Container show" example
+        moment = parse_z(listed["started_at"])
+        if listed["server_uid"] in by_uid:
+            container = new_container(rng, by_uid[listed["server_uid"]], "web", moment)
+            container.update(copy.deepcopy(listed))
+            container["port_list"] = serving["port_list"]
+            container["_docker_ip"] = _doc("Container show")["docker_ip"]
             record.containers.append(container)
-        if EXAMPLE_SERVICE_CONTAINER["server_uid"] in by_uid:
-            server = by_uid[EXAMPLE_SERVICE_CONTAINER["server_uid"]]
-            container = new_container(rng, server, "web", parse_z("2014-09-30T09:59:45Z"))
-            container.update(copy.deepcopy(EXAMPLE_SERVICE_CONTAINER))
+        if serving["server_uid"] in by_uid:
+            server = by_uid[serving["server_uid"]]
+            container = new_container(rng, server, "web", parse_z(serving["started_at"]))
+            container.update(copy.deepcopy(serving))
             record.containers.append(container)
         # 32 containers with the default three servers: the container list spans two pages.
         self.containers(record, {"web": 5, "worker": 5, "api": 3, "scheduler": 2}, moment)
 
-        env = [self.keep("env_var", e) for e in copy.deepcopy(EXAMPLE_ENV_VARS)]
+        env = [self.keep("env_var", e) for e in _answer("Environment Variable list")]
         extra_ids = [*range(4154, 4167), *range(4169, 4200)]
         env += self.env_vars(record, extra_ids, parse_z("2014-08-29T17:21:25Z"))
         record.env_vars = sorted(env, key=lambda e: int(e["id"]))
 
-        record.firewalls = [self.keep("firewall", f) for f in copy.deepcopy(EXAMPLE_FIREWALLS)]
+        record.firewalls = [self.keep("firewall", f) for f in _answer("Firewall rules list")]
         record.firewalls += self.firewalls(record, 9, parse_z("2014-08-29T17:58:23Z"))
 
-        notes = [self.keep("notification", n) for n in copy.deepcopy(EXAMPLE_NOTIFICATIONS)]
+        notes = [self.keep("notification", n) for n in _answer("Notifications list")]
         for note in notes:
             note["stack_id"] = record.uid  # the example names another stack; keep it consistent
         record.notifications = notes + self.notifications(
             record, 45, parse_z("2014-05-29T17:29:54Z"), skip=3
         )
 
-        backups = {int(b["id"]): b for b in copy.deepcopy(EXAMPLE_BACKUPS)}
+        backups = {int(b["id"]): b for b in _answer("Backups list")}
         for backup in backups.values():
             self.keep("backup", backup)
-            backup["_group"] = 11
-            backup["_files"] = [{"id": "tar", "name": "test_db_11.tar"}]
+            # The example list answers the documented request: group 15, db_type mysql.
+            backup["_group"] = _param("Backups list", "group")
+            backup["_files"] = _answer("Backup files")
         record.backups = self.backups(record, range(34, 0, -1), backups)
 
         record.deployments = self.deployments(
@@ -506,15 +530,103 @@ class Seeder:
         )
         for older in record.deployments:
             older["is_head"] = older["is_live"] = False
-        record.deployments.insert(0, self.keep("deployment", copy.deepcopy(EXAMPLE_DEPLOYMENT)))
+        record.deployments.insert(0, self.keep("deployment", _answer("Deployment")))
         record.actions = self.actions(record, range(1, 10), parse_z("2014-08-20T10:00:00Z"))
-        record.actions.insert(0, self.keep("action", copy.deepcopy(EXAMPLE_ACTION)))
+        record.actions.insert(0, self.keep("action", _answer("Stack Action list")[0]))
+        self.documented_requests(record)
         state.stacks[record.uid] = record
+
+    def documented_requests(self, record: StackRecord) -> None:
+        """Make every request the blueprint documents on the example stack succeed.
+
+        The blueprint's parameters name objects its examples do not show, or show under
+        another id; tests/samples/FIXES.md explains each choice made here. Nothing here draws
+        from the random stream, so the generated data stays what it was.
+        """
+        state = self.state
+        # A path's id answered with an object of another id: the fake answers both ids.
+        for name, kind, items in (
+            ("Stack Action", "action", record.actions),
+            ("Firewall rule", "firewall", record.firewalls),
+            ("Notification", "notification", record.notifications),
+            ("Backup", "backup", record.backups),
+        ):
+            named, shown = _param(name, "id"), _doc(name)["id"]
+            if named != shown and any(item["id"] == shown for item in items):
+                record.aliases.setdefault(kind, {})[named] = shown
+                state.claim(kind, named)
+        # "Backup file" asks for file tar-aa of that backup; its answer is the URL of tar.
+        backup = next((b for b in record.backups if b["id"] == _doc("Backup")["id"]), None)
+        url_file = backup_file_url().partition("?")[0].rpartition("/")[2]
+        if backup is not None:
+            for file in backup["_files"]:
+                if file["name"] == url_file and file["id"] != _param("Backup file", "id"):
+                    backup["_file_aliases"] = {_param("Backup file", "id"): file["id"]}
+        # Servers named by uids no server example has: "Service show" puts its container on
+        # 1239b763... and calls that server Cormorant; "Service scale" scales on 123123cf...,
+        # which the fake takes for Gazelle, the server of the "Containers list" example.
+        by_name = {str(s["name"]): str(s["uid"]) for s in record.servers}
+        servers = record.aliases.setdefault("server", {})
+        shown_on = _doc("Service show")["containers"][0]
+        if shown_on["server_name"] in by_name:
+            servers[shown_on["server_uid"]] = by_name[shown_on["server_name"]]
+        (scaled,) = json.loads(_param("Service scale", "server_count"))
+        gazelle = _doc("Containers list")[0]["server_name"]
+        if gazelle in by_name:
+            servers[scaled] = by_name[gazelle]
+        # "Add Firewall rule" names server group 19 (both ends): the example rules' group 128.
+        group = _param("Add Firewall rule", "to_group_id")
+        record.aliases["server_group"] = {group: _doc("Firewall rule")["to_group_id"]}
+        state.claim("server_group", group)
+        # "Container stop" stops a container no example shows: the last one takes its uid.
+        if record.containers:
+            record.containers[-1]["uid"] = _param("Container stop", "id")
+        # "Delete Environment Variable" deletes MY_ENV_1: the last variable a user added.
+        added = [e for e in record.env_vars if not e["readonly"] and not e["is_generated"]]
+        if added:
+            added[-1]["key"] = _param("Delete Environment Variable", "key")
+        # "Cancel deployment" cancels deployment 112: the Deployment example, still running
+        # since before the others started (it never ends by itself), so that 107 stays the
+        # head and the live one.
+        running = _answer("Deployment")
+        oldest = parse_z(record.deployments[-1]["started_at"]) if record.deployments else _EPOCH
+        running.update(
+            id=_param("Cancel deployment", "id"),
+            started_at=iso_z(oldest - timedelta(hours=1)),
+            finished_at=None,
+            outcome=None,
+            is_head=False,
+            is_live=False,
+            is_deploying=True,
+        )
+        state.claim("deployment", running["id"])
+        record.deployments.append(running)
+        # "Update Server Setting" renames the server whose name setting is read-only.
+        renamed = _param("Update Server Setting", "server_id")
+        server = next((s for s in record.servers if s["uid"] == renamed), None)
+        setting_name = _param("Update Server Setting", "id")
+        for row in server["_settings"] if server is not None else ():
+            if row["_id"] == setting_name:
+                row["_writable"] = True
+
+    def global_aliases(self) -> None:
+        """Answer the documented ids of the example user, account and early-edition stack."""
+        state = self.state
+        for name, kind in (("User", "user"), ("Account", "account")):
+            for edition in ("v3", "early"):
+                named = _param(name, "id", edition)
+                shown = _doc(name)["id"]  # the early edition's account shows no id
+                if named != shown:
+                    state.aliases.setdefault(kind, {})[named] = shown
+        # The early edition shows the example stack under another uid.
+        early = _param("Stack", "id", "early")
+        if early != example_stack_uid():
+            state.aliases.setdefault("stack", {})[early] = example_stack_uid()
 
     def generated_stack(self, *, name: str | None = None) -> StackRecord:
         state, rng = self.state, self.rng
         index, self.generated = self.generated, self.generated + 1
-        uid = PRESET_UIDS[index] if index < len(PRESET_UIDS) else self.new_uid()
+        uid = self.presets[index] if index < len(self.presets) else self.new_uid()
         cloud, cloud_name, server_type, regions = rng.choice(_STACK_CLOUDS)
         language, framework, group_type, group_name = rng.choice(_FRAMEWORKS)
         created = self.when(_EPOCH, 160)
@@ -674,7 +786,7 @@ class Seeder:
                 "key": "server.name",
                 "value": server["name"],
                 "readonly": True,
-                "warning_text": EXAMPLE_SERVER_SETTINGS[0]["warning_text"],
+                "warning_text": _doc("Server Settings list")[0]["warning_text"],
             }
         ]
         for key, value, warning in _SERVER_SETTINGS:
@@ -971,6 +1083,7 @@ def seed_state(state: State, *, seed: int, stacks: int, servers_per_stack: int) 
     """
     seeder = Seeder(state, seed, servers_per_stack)
     seeder.accounts_users_clouds()
+    seeder.global_aliases()
     if stacks > 0:
         seeder.example_stack()
     for _ in range(stacks - 1):

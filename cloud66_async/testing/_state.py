@@ -124,11 +124,22 @@ class StackRecord:
     backup_tasks: list[dict[str, Any]] = field(default_factory=list)
     deployments: list[dict[str, Any]] = field(default_factory=list)  # newest first
     actions: list[dict[str, Any]] = field(default_factory=list)  # newest first
+    #: kind -> {other id -> id}: objects the blueprint also names by another id (see resolve).
+    aliases: dict[str, dict[Any, Any]] = field(default_factory=dict)
 
     @property
     def uid(self) -> str:
         """The stack's uid."""
         return str(self.stack["uid"])
+
+    def resolve(self, kind: str, ident: Any) -> Any:
+        """Return the id an object of ``kind`` is stored under, for one it is also named by.
+
+        The blueprint's examples sometimes answer a path's id with an object of another id
+        (``GET .../actions/4153`` shows action 10); the fake answers both, and the second id is
+        never given to a new object (:meth:`State.claim`).
+        """
+        return self.aliases.get(kind, {}).get(ident, ident)
 
 
 class State:
@@ -152,9 +163,12 @@ class State:
         self.accounts: dict[int, dict[str, Any]] = {}
         self.clouds: dict[str, dict[str, Any]] = {}
         self.current_user_id = 18
+        #: kind -> {other id -> id} for the global objects (stacks, users, accounts).
+        self.aliases: dict[str, dict[Any, Any]] = {}
         self.action_outcomes = OutcomePlan()
         self.deploy_outcomes = OutcomePlan()
         self._next_ids: dict[str, int] = {}
+        self._claimed: dict[str, set[int]] = {}
         self._timers: list[_Timer] = []
         self._seq = itertools.count()
 
@@ -164,11 +178,25 @@ class State:
         """Record that id ``used`` of ``kind`` exists, so new ids come after it."""
         self._next_ids[kind] = max(self._next_ids.get(kind, 1), used + 1)
 
+    def claim(self, kind: str, used: int) -> None:
+        """Record that id ``used`` of ``kind`` is taken, without moving where new ids start."""
+        self._claimed.setdefault(kind, set()).add(used)
+
     def allocate(self, kind: str) -> int:
         """Return a new id of ``kind``: global and increasing, like the live API's."""
         value = self._next_ids.get(kind, 1)
+        claimed = self._claimed.get(kind, ())
+        while value in claimed:
+            value += 1
         self._next_ids[kind] = value + 1
         return value
+
+    def resolve(self, kind: str, ident: Any) -> Any:
+        """Return the id a global object (stack, user, account) is stored under.
+
+        See :meth:`StackRecord.resolve`: the same, for objects that belong to no stack.
+        """
+        return self.aliases.get(kind, {}).get(ident, ident)
 
     def now(self) -> float:
         """Return the fake's monotonic time."""
@@ -210,7 +238,7 @@ class State:
 
     def stack(self, uid: str, *, include_hidden: bool = False) -> StackRecord:
         """Return the stack ``uid`` or raise 404 (a stack still being created is hidden)."""
-        record = self.stacks.get(uid)
+        record = self.stacks.get(self.resolve("stack", uid))
         if record is None or not (record.visible or include_hidden):
             raise not_found("stack", uid)
         return record
@@ -225,8 +253,8 @@ class State:
         return str(self.users[self.current_user_id]["email"])
 
     def server(self, record: StackRecord, uid: str) -> dict[str, Any]:
-        """Return a server of the stack by uid, or raise 404."""
-        return find(record.servers, "uid", uid, "server")
+        """Return a server of the stack by uid (or another uid it is known by), or raise 404."""
+        return find(record.servers, "uid", record.resolve("server", uid), "server")
 
     def live_firewalls(self, record: StackRecord) -> list[dict[str, Any]]:
         """Return the stack's firewall rules, dropping those whose ttl ran out."""
@@ -385,8 +413,12 @@ class State:
         if result == DEPLOY_SUCCESS:
             for other in record.deployments:
                 other["is_live"] = other is deployment
-        if not any(other["is_deploying"] for other in record.deployments):
-            record.stack["status"] = STK_FAILED if result == DEPLOY_FAILED else STK_SUCCESS
+        # The stack's status follows its newest deployment, so an older one that ends (the
+        # seed's stuck deployment 112, cancelled) cannot mark a deploying stack finished.
+        newest = record.deployments[0] if record.deployments else deployment
+        if not newest["is_deploying"]:
+            failed = newest["outcome"] == DEPLOY_FAILED
+            record.stack["status"] = STK_FAILED if failed else STK_SUCCESS
         self.touch(record, moment)
         if tracking is not None:
             message = None if result == DEPLOY_SUCCESS else f"deployment {result['meaning']}"

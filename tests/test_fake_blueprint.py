@@ -1,10 +1,11 @@
 """FakeCloud66 and the blueprint: the seed read from it, the ids its documented requests use,
-the choices where it contradicts itself (tests/samples/FIXES.md), and the live API's
-``services`` for redeploy. The full replay of every documented request is
-tests/test_replay.py."""
+the choices where it contradicts itself (tests/samples/FIXES.md), and the live API's additions
+(``services`` for redeploy, the ``X-Cloud66-Warning`` header). The full replay of every
+documented request is tests/test_replay.py."""
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import AsyncIterator
 from typing import Any
@@ -329,3 +330,43 @@ async def test_a_git_ref_deploy_ignores_the_docker_only_filter(api: Api, fake: F
     assert answer == V3["Redeploy"].response
     newest = fake.state.stacks[EXAMPLE].deployments[0]
     assert newest["_git_ref"] == "a_git_tag_or_hash" and newest["_services"] is None
+
+
+# -- X-Cloud66-Warning -------------------------------------------------------------------------
+
+
+async def test_warning_header_on_the_next_answers(api: Api, fake: FakeCloud66) -> None:
+    fake.set_warning("This endpoint is deprecated", times=2)
+    seen = [(await api("GET", S))[1].get("X-Cloud66-Warning") for _ in range(3)]
+    assert seen == ["This endpoint is deprecated"] * 2 + [None]
+    assert [e.warning for e in fake.request_log] == ["This endpoint is deprecated"] * 2 + [None]
+
+
+async def test_warning_on_errors_and_faults_and_by_path(api: Api, fake: FakeCloud66) -> None:
+    fake.set_warning("on the servers only", method="GET", path=re.compile(r"/stacks/\w+/servers"))
+    fake.set_warning("everywhere", times=None)
+    fake.inject_fault("GET", "/clouds", "status", status=502)
+    assert (await api("GET", "/nope"))[1]["X-Cloud66-Warning"] == "everywhere"  # a 404
+    assert (await api("GET", "/clouds"))[1]["X-Cloud66-Warning"] == "everywhere"  # a fault
+    assert (await api("GET", f"{S}/servers"))[1]["X-Cloud66-Warning"] == "on the servers only"
+    assert (await api("GET", f"{S}/servers"))[1]["X-Cloud66-Warning"] == "everywhere"
+    fake.clear_warnings()
+    assert "X-Cloud66-Warning" not in (await api("GET", S))[1]
+
+
+async def test_warning_text_round_trips(api: Api, fake: FakeCloud66) -> None:
+    fake.set_warning("API v3 wird eingestellt: bitte wechseln")
+    assert (await api("GET", S))[1][
+        "X-Cloud66-Warning"
+    ] == "API v3 wird eingestellt: bitte wechseln"
+
+
+@pytest.mark.parametrize("text", ["two\r\nlines", "injected\nX-Evil: 1", "nul\x00"])
+def test_a_warning_is_one_header_line(text: str) -> None:
+    with pytest.raises(ValueError, match="one header line"):
+        FakeCloud66(stacks=0).set_warning(text)
+
+
+def test_warning_times_must_be_positive() -> None:
+    with pytest.raises(ValueError, match="times"):
+        FakeCloud66(stacks=0).set_warning("x", times=0)

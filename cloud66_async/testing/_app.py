@@ -26,10 +26,12 @@ from aiohttp import web
 
 from ._faults import (
     DELIVERY_FAULTS,
+    WARNING_HEADER,
     Answer,
     Fault,
     FaultKind,
     FaultRegistry,
+    WarningRegistry,
     fault_answer,
     json_answer,
 )
@@ -101,6 +103,7 @@ class Dispatcher:
         tokens: dict[str, frozenset[str]],
         limiter: RateLimiter,
         faults: FaultRegistry,
+        warnings: WarningRegistry,
         log: list[LoggedRequest],
         prefixes: Sequence[str],
         retry_after: Callable[[], str],
@@ -109,6 +112,7 @@ class Dispatcher:
         self.tokens = tokens
         self.limiter = limiter
         self.faults = faults
+        self.warnings = warnings
         self.log = log
         self.prefixes = tuple(prefixes)
         self._retry_mode = retry_after
@@ -141,6 +145,7 @@ class Dispatcher:
         )
         self.log.append(entry)
         status: int | None = None
+        warning: str | None = None
         try:
             if fault is not None and fault.kind not in DELIVERY_FAULTS:
                 if fault.kind is FaultKind.RESET_BEFORE:
@@ -151,6 +156,11 @@ class Dispatcher:
                 if fault is not None and fault.kind is FaultKind.LATENCY:
                     await asyncio.sleep(fault.delay)
                 answer = self.answer(request, target, json_value, form, body_error, request_id)
+            warning = self.warnings.take(request.method, target.path)
+            if warning is not None:
+                answer = Answer(
+                    answer.status, answer.body, {**answer.headers, WARNING_HEADER: warning}
+                )
             status = answer.status
             return await _deliver(request, answer, fault)
         except ConnectionError:
@@ -166,14 +176,14 @@ class Dispatcher:
         finally:
             if fault is not None and fault.kind in (FaultKind.RESET_BEFORE, FaultKind.RESET_DURING):
                 status = None
-            self._record(entry, status)
+            self._record(entry, status, warning)
 
-    def _record(self, entry: LoggedRequest, status: int | None) -> None:
+    def _record(self, entry: LoggedRequest, status: int | None, warning: str | None) -> None:
         # The entry was logged on arrival (so the log is in arrival order); now that the
         # status is known, swap in the completed record unless the log was cleared meanwhile.
         for index in range(len(self.log) - 1, -1, -1):
             if self.log[index] is entry:
-                self.log[index] = attrs.evolve(entry, status=status)
+                self.log[index] = attrs.evolve(entry, status=status, warning=warning)
                 return
 
     def _next_request_id(self) -> str:

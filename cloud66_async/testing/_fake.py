@@ -15,7 +15,13 @@ from urllib.parse import parse_qsl
 from aiohttp import web
 
 from ._app import Dispatcher
-from ._faults import Fault, FaultKind, FaultRegistry
+from ._faults import (
+    Fault,
+    FaultKind,
+    FaultRegistry,
+    ScheduledWarning,
+    WarningRegistry,
+)
 from ._handlers import Call
 from ._log import LoggedRequest
 from ._params import Params, decode_form
@@ -89,6 +95,7 @@ class FakeCloud66:
         limit, window = rate_limit if rate_limit is not None else (None, 3600.0)
         self._limiter = RateLimiter(limit, window, header_limit=rate_limit_header_limit)
         self._faults = FaultRegistry()
+        self._warnings = WarningRegistry()
         #: Every request received, in arrival order (faulted, 401, 403 and 503 ones included).
         self.request_log: list[LoggedRequest] = []
         self._dispatcher = Dispatcher(
@@ -96,6 +103,7 @@ class FakeCloud66:
             tokens=self._tokens,
             limiter=self._limiter,
             faults=self._faults,
+            warnings=self._warnings,
             log=self.request_log,
             prefixes=self.prefixes,
             retry_after=lambda: self.retry_after,
@@ -287,6 +295,33 @@ class FakeCloud66:
     def clear_faults(self) -> None:
         """Remove every injected fault not used up yet."""
         self._faults.clear()
+
+    def set_warning(
+        self,
+        text: str,
+        *,
+        times: int | None = 1,
+        method: str = "*",
+        path: str | re.Pattern[str] | None = None,
+    ) -> None:
+        """Make the next ``times`` answers carry ``X-Cloud66-Warning: text``.
+
+        The live API warns this way (about a deprecated call, say) and the official client
+        prints the warning. Every answer counts, errors and injected faults included (a reset
+        connection has no answer to carry it); ``method`` (or ``"*"``) and ``path`` (the decoded
+        path without the API prefix, or a compiled regex matched in full) narrow which ones.
+        ``times=None`` warns on every matching answer from now on; warnings set earlier are
+        used first. :attr:`LoggedRequest.warning` records the warning each answer carried.
+        """
+        if any(ord(char) < 0x20 or ord(char) == 0x7F for char in text):
+            raise ValueError("a warning is one header line: no control characters")
+        if times is not None and times < 1:
+            raise ValueError("times must be at least 1, or None")
+        self._warnings.add(ScheduledWarning(text, method.upper(), path, times))
+
+    def clear_warnings(self) -> None:
+        """Forget every warning set with :meth:`set_warning` and not used up yet."""
+        self._warnings.warnings.clear()
 
     @property
     def pending_faults(self) -> list[Fault]:

@@ -23,10 +23,13 @@ from ._responses import error_body
 __all__ = [
     "DELIVERY_FAULTS",
     "JSON_TYPE",
+    "WARNING_HEADER",
     "Answer",
     "Fault",
     "FaultKind",
     "FaultRegistry",
+    "ScheduledWarning",
+    "WarningRegistry",
     "fault_answer",
     "json_answer",
 ]
@@ -156,6 +159,51 @@ class FaultRegistry:
     def clear(self) -> None:
         """Forget every fault."""
         self.faults.clear()
+
+
+#: The header the live API warns in (the official client prints it).
+WARNING_HEADER = "X-Cloud66-Warning"
+
+
+@dataclass
+class ScheduledWarning:
+    """A warning the next ``remaining`` matching answers carry (None: all of them)."""
+
+    text: str
+    method: str = "*"
+    path: str | re.Pattern[str] | None = None
+    remaining: int | None = 1
+
+    def matches(self, method: str, path: str) -> bool:
+        """Tell whether this warning goes on the answer to a request."""
+        if self.method != "*" and self.method != method.upper():
+            return False
+        if isinstance(self.path, re.Pattern):
+            return self.path.fullmatch(path) is not None
+        return self.path is None or self.path == path
+
+
+class WarningRegistry:
+    """The scheduled warnings, oldest first; the first that matches an answer is used."""
+
+    def __init__(self) -> None:
+        self.warnings: list[ScheduledWarning] = []
+
+    def add(self, warning: ScheduledWarning) -> None:
+        """Schedule a warning."""
+        if warning.remaining is None or warning.remaining > 0:
+            self.warnings.append(warning)
+
+    def take(self, method: str, path: str) -> str | None:
+        """Return the warning text for this answer, counting it against its ``times``."""
+        for warning in self.warnings:
+            if warning.matches(method, path):
+                if warning.remaining is not None:
+                    warning.remaining -= 1
+                    if warning.remaining <= 0:
+                        self.warnings.remove(warning)
+                return warning.text
+        return None
 
 
 def _body_bytes(body: bytes | str | dict[str, Any] | list[Any]) -> tuple[bytes, str]:

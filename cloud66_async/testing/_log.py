@@ -24,7 +24,8 @@ class LoggedRequest:
     kept); ``path`` is the decoded path without the API prefix and without a ``.json`` suffix,
     e.g. ``/stacks/abc/actions`` (what faults and :meth:`FakeCloud66.requests` match on).
     ``status`` is None when the fake reset the connection instead of answering, and while the
-    answer is still being produced. The ``repr`` never shows the ``Authorization`` header.
+    answer is still being produced; ``warning`` is the ``X-Cloud66-Warning`` the answer carried
+    (see :meth:`FakeCloud66.set_warning`). The ``repr`` never shows the ``Authorization`` header.
     """
 
     method: str
@@ -40,6 +41,7 @@ class LoggedRequest:
     prefix: str | None = None
     fault: str | None = None
     request_id: str | None = None
+    warning: str | None = None
 
     def header(self, name: str) -> str | None:
         """Return a request header by case-insensitive name."""

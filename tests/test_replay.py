@@ -89,9 +89,11 @@ class Shape:
     every documented object has it, and a type is allowed when some documented value has it.
     The answer may hold null anywhere (a running deployment has no outcome yet, a rule between
     server groups no from_ip), and a list may be empty (a user without devices); but every
-    documented object and non-empty list must show up, non-null and non-empty, at least once
-    in the answer, so that each documented field is checked somewhere. ``any_type`` places
-    (see ANY_TYPE) may hold any JSON type.
+    place documented with a value must show one (non-null, and for a list non-empty) at least
+    once in the answer, so that each documented field is checked somewhere. The exceptions:
+    the paging links (``pagination.next`` is null on a last page), and places documented
+    only as null, which take anything. ``any_type`` places (see ANY_TYPE) may hold any JSON
+    type.
     """
 
     types: set[str]
@@ -138,17 +140,21 @@ class Shape:
         return found
 
     def unshown(self, where: str) -> list[str]:
-        """Name the documented objects and lists the answer reached but never showed."""
-        if not self.visits:
+        """Name the places documented with a value that the answer reached but never showed."""
+        if not self.visits or where in PAGING_LINKS:
             return []
-        structural = self.types & {"object", "array"}
-        if structural and not self.shown and (self.items is not None or "object" in structural):
+        # A list documented empty ([]) has no items to show; any other documented value does.
+        documented = self.types - {"array"} or self.items is not None
+        if documented and not self.shown:
             return [f"{where}: never shown with a value (documented as {sorted(self.types)})"]
         found = [p for k, s in sorted(self.keys.items()) for p in s.unshown(f"{where}.{k}")]
         if self.items is not None:
             found += self.items.unshown(f"{where}[]")
         return found
 
+
+#: The paging envelope's links: null on the first and last pages, whatever the example shows.
+PAGING_LINKS = frozenset({"$.pagination.previous", "$.pagination.next"})
 
 #: Places whose JSON type varies with the object: a setting's ``value`` has the type of the
 #: setting (the "Settings list" example shows null, a string and booleans; the fake's server
@@ -197,6 +203,7 @@ DOCUMENTED = {"response": [{"id": 1, "name": "a", "tags": ["x"], "o": {"k": 1}}]
         ({"id": 1, "name": "a", "tags": ["x"], "o": {}}, "$.response[0].o.k: missing"),
         ({"id": 1, "name": "a", "tags": [], "o": {"k": 1}}, "$.response[].tags: never shown"),
         ({"id": 1, "name": "a", "tags": ["x"], "o": None}, "$.response[].o: never shown"),
+        ({"id": 1, "name": None, "tags": ["x"], "o": {"k": 1}}, "$.response[].name: never shown"),
     ],
 )
 def test_carries_names_what_is_missing_or_mistyped(answer: Any, problem: str) -> None:
@@ -218,6 +225,20 @@ def test_carries_wants_the_documented_response(answer: Any, problem: str) -> Non
     assert found and found[0].startswith(problem), found
 
 
+def test_paging_links_may_be_null() -> None:
+    documented = {"response": [1], "pagination": {"previous": None, "next": 2, "pages": 2}}
+    assert (
+        carries(
+            {"response": [5], "pagination": {"previous": None, "next": None, "pages": 1}},
+            documented,
+        )
+        == []
+    )
+    assert carries(
+        {"response": [5], "pagination": {"previous": None, "next": None, "pages": None}}, documented
+    ) == ["$.pagination.pages: never shown with a value (documented as ['integer'])"]
+
+
 def test_list_items_are_merged() -> None:
     documented = [{"id": "a", "name": "A"}, {"id": "b", "name": "B", "old_id": "2", "h": []}]
     assert carries([{"id": "c", "name": "C"}], documented) == []  # old_id is not in every item
@@ -228,7 +249,9 @@ def test_list_items_are_merged() -> None:
 def test_any_type_places_are_named_exactly() -> None:
     documented = {"response": [{"key": "k", "value": "v"}]}
     answer = {"response": [{"key": "k", "value": 4}]}
-    assert carries(answer, documented) == ["$.response[0].value: integer, documented as ['string']"]
+    assert (
+        carries(answer, documented)[0] == "$.response[0].value: integer, documented as ['string']"
+    )
     assert carries(answer, documented, ANY_TYPE["Server Settings list"]) == []
     assert carries({"response": [{"key": 4, "value": 4}]}, documented, ANY_TYPE["Setting"])
 

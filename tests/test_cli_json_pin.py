@@ -44,7 +44,7 @@ PINNED: dict[str, tuple[str, ...]] = {
     "firewalls-list": ("firewalls", "list", STACK),
     "accounts-list": ("accounts", "list"),
     "users-list": ("users", "list"),
-    "backups-file-url": ("backups", "file-url", STACK, "34", "rdb"),
+    "users-delete-device": ("users", "delete-device", "18", "wertqy"),
 }
 
 

@@ -71,6 +71,7 @@ __all__ = [
     "is_terminal",
     "make_console",
     "mask_secrets",
+    "printable",
     "render_detail",
     "render_human",
     "render_json",
@@ -83,6 +84,9 @@ _HIDDEN = "<hidden>"
 _MAX_CELL = 60
 _MAX_DETAIL = 200
 _WHITESPACE = re.compile(r"\s+")
+#: Control characters (C0 but newline and tab, DEL, C1): from the server, they could drive the
+#: terminal (move the cursor, set the title, clear the screen), so they are never printed.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 #: Wide enough that a table written to a pipe or a file never wraps or clips a row.
 _PLAIN_WIDTH = 10_000
 #: A terminal reporting fewer columns than this is taken to be misreporting (some report 0).
@@ -291,8 +295,13 @@ def _shown_fields(item: object) -> list[tuple[str, object]]:
     return shown
 
 
+def printable(text: str) -> str:
+    """Return ``text`` without control characters (newlines and tabs kept)."""
+    return _CONTROL.sub("", text)
+
+
 def _one_line(text: str) -> str:
-    return _WHITESPACE.sub(" ", text).strip()
+    return _WHITESPACE.sub(" ", printable(text)).strip()
 
 
 def _clip(text: str, width: int) -> str:
@@ -521,7 +530,8 @@ def ids_of(value: object) -> list[str]:
 
 
 def _cell(text: str, styled: bool) -> Text:
-    # Text (never markup): a "[red]" in a stack name stays literal; rich strips control codes.
+    # Text, never markup: a "[red]" in a stack name stays literal; control codes are dropped.
+    text = printable(text)
     return Text(text, style=(style_for(text) or "") if styled else "")
 
 
@@ -538,7 +548,7 @@ def format_table(headers: Sequence[str], rows: Iterable[Sequence[str]]) -> Table
     for header in headers:
         table.add_column(header, no_wrap=True, overflow="ellipsis")
     for row in rows:
-        table.add_row(*(Text(c) for c in row))
+        table.add_row(*(Text(printable(c)) for c in row))
     return table
 
 
@@ -596,7 +606,7 @@ def _section(title: str, body: RenderableType) -> RenderableType:
 def render_human(value: object) -> RenderableType:
     """Render any command result for a person."""
     if isinstance(value, Message):
-        return Text(value.text)
+        return Text(printable(value.text))
     if isinstance(value, (list, tuple)):
         return table_of(value)
     if attrs.has(type(value)):
@@ -800,6 +810,7 @@ class Output:
 
     def note(self, text: str, *, style: str | None = None) -> None:
         """Print a line for the user on stderr (never mixed into results)."""
+        text = printable(text)
         if style and self.err_console.is_terminal:
             self.err_console.print(Text(text, style=style), soft_wrap=True)
         else:
@@ -816,5 +827,5 @@ class Output:
         else:
             self.stderr.write(line + "\n")
         for detail in details:
-            self.stderr.write(detail + "\n")
+            self.stderr.write(printable(detail) + "\n")
         self.stderr.flush()

@@ -690,23 +690,6 @@ async def _with_stdin(text: str, coro: Any) -> Result:
 # ------------------------------------------------------------------------------ demo
 
 
-async def test_demo_in_process_json() -> None:
-    result = await call(["demo", "--stacks", "40", "--json"], seconds=60)
-    assert result.code == EXIT_OK, result.err
-    summary = result.json()
-    assert summary["ok"] is True
-    assert summary["list"] == {"stacks": 40, "pages": 2, "requests": 2}
-    assert summary["fan_out"]["servers"] > 0 and summary["fan_out"]["failures"] == 0
-    assert summary["env_var"]["state"] == "success"
-    assert summary["env_var"]["read_back"] == "hello from cloud66-async"
-    assert summary["redeploy"]["outcome"] == "success"
-    throttle = summary["throttle"]
-    assert throttle["succeeded"] == throttle["requests"] == 150
-    assert throttle["fake_answered_503"] > 0
-    assert throttle["throttled_total"] == throttle["fake_answered_503"]
-    assert summary["seconds"] < 60
-
-
 async def test_demo_in_process_narrates() -> None:
     result = await call(["demo"], seconds=60)
     assert result.code == EXIT_OK, result.err

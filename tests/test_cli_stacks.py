@@ -15,7 +15,7 @@ import anyio
 import pytest
 from _cli_helpers import ANSI, TTY, call, invoke, writes_sent
 
-from cloud66_async.cli import EXIT_API_ERROR, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE
+from cloud66_async.cli import EXIT_API_ERROR, EXIT_INTERRUPTED, EXIT_OK, EXIT_TIMEOUT, EXIT_USAGE
 from cloud66_async.cli._app import build_parser
 from cloud66_async.cli._commands import COMMANDS
 from cloud66_async.cli._output import Output, make_console
@@ -427,3 +427,70 @@ def test_stack_name_completer(monkeypatch: pytest.MonkeyPatch) -> None:
         token="x" * 20, base_url="http://127.0.0.1:9/api/3", account=None
     )
     assert stack_names("", unreachable) == []
+
+
+@pytest.mark.parametrize(
+    "words",
+    [
+        ("env", "set", APP, "-e", "production", "K", "V"),
+        ("env", "set", "-e", "production", "K", "-s", APP, "V"),
+        ("env", "set", "--stack=Awesome App", "K", "V"),
+        ("env-vars", "set", "-sAwesome App", "K", "--environment", "production", "V"),
+        ("--yes", "env", "set", "K", "V", "--stack", APP),
+    ],
+)
+def test_options_anywhere_among_the_positionals(words: tuple[str, ...]) -> None:
+    parser = build_parser(Output(io.StringIO(), io.StringIO()))
+    ns = parser.parse_args(list(words))
+    assert (ns.stack_given, ns.key, ns.value) == (APP, "K", "V")
+
+
+async def test_deployment_wait_timeout_prints_a_resume_command_that_works() -> None:
+    async with FakeCloud66(stacks=3, deploy_duration=60) as fake:
+        result = await invoke(
+            fake,
+            "redeploy",
+            APP,
+            "--yes",
+            "--wait",
+            "--wait-timeout",
+            "0.5",
+            "--poll-interval",
+            "0.05",
+        )
+        assert result.code == EXIT_TIMEOUT
+        *hint, _error = result.err.strip().splitlines()
+        assert "The deployment goes on on the Cloud 66 server" in hint[0]
+        resume = shlex.split(hint[-1])
+        assert resume[:6] == [
+            "cloud66-async",
+            "--base-url",
+            fake.base_url,
+            "deployments",
+            "wait",
+            STACK,
+        ]
+        assert resume[6] == "--since" and re.fullmatch(
+            r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", resume[7]
+        )
+        newest = fake.peek(f"/stacks/{STACK}/deployments")[0]
+        again = await invoke(
+            fake, "--json", *resume[3:], "--wait-timeout", "0.3", "--poll-interval", "0.05"
+        )
+        assert again.code == EXIT_TIMEOUT
+        assert again.json()["id"] == newest["id"]  # the deployment the redeploy started
+        # A time after that deployment started finds nothing newer: it waits for a new one.
+        later = await invoke(
+            fake,
+            "deployments",
+            "wait",
+            APP,
+            "--since",
+            "2999-01-01T00:00:00Z",
+            "--wait-timeout",
+            "0.3",
+            "--poll-interval",
+            "0.05",
+        )
+        assert later.code == EXIT_TIMEOUT
+        assert "the new deployment" in later.error

@@ -127,6 +127,36 @@ class _Parser(argparse.ArgumentParser):
             stream.flush()
 
 
+class _StackParser(_Parser):
+    """The parser of a command with a STACK argument: ``-s/--stack NAME`` becomes STACK.
+
+    STACK stays a required positional (so options may come between the positionals, as
+    everywhere); a ``-s NAME`` anywhere among the command's arguments is moved to the front,
+    where STACK is, before argparse sees it.
+    """
+
+    def parse_known_args(  # type: ignore[override]
+        self, args: Sequence[str] | None = None, namespace: argparse.Namespace | None = None
+    ) -> tuple[argparse.Namespace, list[str]]:
+        return super().parse_known_args(_stack_first(list(args or ())), namespace)
+
+
+def _stack_first(args: list[str]) -> list[str]:
+    """Move the value of the first ``-s/--stack`` to the front of ``args`` (the STACK slot)."""
+    for i, word in enumerate(args):
+        if word == "--":
+            break
+        if word in ("-s", "--stack"):
+            if i + 1 < len(args):
+                return [args[i + 1], *args[:i], *args[i + 2 :]]
+            break  # no value: argparse says so
+        if word.startswith("--stack="):
+            return [word[len("--stack=") :], *args[:i], *args[i + 1 :]]
+        if word.startswith("-s") and not word.startswith("--") and len(word) > 2:
+            return [word[2:], *args[:i], *args[i + 1 :]]
+    return args
+
+
 #: The defaults of the global options, for commands that do not take them (fake-server...).
 _GLOBAL_DEFAULTS: dict[str, object] = {
     "token": None,
@@ -212,14 +242,15 @@ def _add_yes(group: Any, *, default: object) -> None:
 
 def _add_stack(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("the stack")
-    action: Any = group.add_argument("stack_given", nargs="?", metavar="STACK", help=STACK_HELP)
+    action: Any = group.add_argument("stack_given", metavar="STACK", help=STACK_HELP)
     action.completer = stack_names
     action = group.add_argument(
         "-s",
         "--stack",
         dest="stack_option",
         metavar="STACK",
-        help="the stack, given as an option (as cx takes it) instead of the STACK argument",
+        help="the stack, given as an option (as cx takes it) instead of the STACK argument; "
+        "-s and STACK together are an error",
     )
     action.completer = stack_names
     group.add_argument(
@@ -302,14 +333,20 @@ def _leaf(
     parent: Any, name: str, command: Command, out: Output, aliases: Sequence[str] = ()
 ) -> None:
     description = command.description or command.help[0].upper() + command.help[1:] + "."
-    leaf = parent.add_parser(
-        name,
-        aliases=list(aliases),
-        help=command.help,
-        description=description,
-        epilog=_epilog(command),
-        out=out,
-    )
+    # The sub-parsers action builds each parser with its _parser_class: set it for this leaf.
+    kept = parent._parser_class
+    parent._parser_class = _StackParser if command.takes_stack else _Parser
+    try:
+        leaf = parent.add_parser(
+            name,
+            aliases=list(aliases),
+            help=command.help,
+            description=description,
+            epilog=_epilog(command),
+            out=out,
+        )
+    finally:
+        parent._parser_class = kept
     _add_command_args(leaf, command)
 
 
@@ -466,14 +503,6 @@ def _check_args(ns: argparse.Namespace) -> None:
     parser: argparse.ArgumentParser = ns._parser
     if ns.json and ns.quiet:
         parser.error("give --json or -q/--quiet, not both")
-    command: Command = ns._command
-    if command.takes_stack:
-        given, option = ns.stack_given, ns.stack_option
-        if given is not None and option is not None:
-            parser.error("give the stack once: as STACK or as -s/--stack")
-        if given is None and option is None:
-            parser.error("the stack is required: give its name or uid (STACK or -s/--stack)")
-        ns.stack_given = given if given is not None else option
 
 
 def run(

@@ -294,6 +294,9 @@ async def test_codes_are_shown_by_name(fake: FakeCloud66) -> None:
     assert fields["verify_status"].startswith(("not verified", "verif", "failed", "unable"))
     assert "created_at" in fields and "created_at_iso" not in fields
     assert fields["created_at"].endswith(" UTC")
+    user = await invoke(fake, "users", "get", "18")
+    device = next(line for line in user.out.splitlines() if "wertqy" in line)
+    assert device.split()[:3] == ["wertqy", "ios", "ipad"]  # device_type 1, sub_type 2
 
 
 async def test_server_data_cannot_drive_the_terminal(fake: FakeCloud66) -> None:

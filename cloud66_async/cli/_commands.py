@@ -1020,12 +1020,12 @@ COMMANDS: tuple[Command, ...] = (
         (arg("shell", choices=("bash", "zsh", "fish"), help="the shell: bash, zsh or fish"),),
         client=False,
         scope=None,
-        description="Print the script that makes the shell complete cloud66-async's commands, "
+        description="Print the script that makes the shell complete cloud66-async's commands,\n"
         "options and stack names. Load it from the shell's start-up file:\n\n"
         '  bash (~/.bashrc):                  eval "$(cloud66-async completion bash)"\n'
         '  zsh (~/.zshrc, after compinit):    eval "$(cloud66-async completion zsh)"\n'
         "  fish (~/.config/fish/config.fish): cloud66-async completion fish | source\n\n"
-        "Stack names are completed from the API (with the same token as the commands), "
+        "Stack names are completed from the API (with the same token as the commands),\n"
         "when it answers within two seconds.",
         example="completion bash",
     ),

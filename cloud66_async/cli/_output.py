@@ -125,6 +125,11 @@ VERIFY_STATUS: Mapping[int, str] = {
 }
 
 
+#: Device codes, as the Device model documents them.
+DEVICE_TYPE: Mapping[int, str] = {1: "ios", 2: "android"}
+DEVICE_SUB_TYPE: Mapping[int, str] = {1: "iphone", 2: "ipad", 3: "ipod"}
+
+
 def _named(names: Mapping[int, str]) -> Callable[[object], object]:
     def name(code: object) -> object:
         if isinstance(code, int) and not isinstance(code, bool):
@@ -148,6 +153,8 @@ _CODE_FIELDS: Mapping[tuple[type, str], Callable[[object], object]] = {
     (Backup, "backup_status"): _named(BACKUP_STATUS),
     (Backup, "restore_status"): _named(RESTORE_STATUS),
     (Backup, "verify_status"): _named(VERIFY_STATUS),
+    (Device, "device_type"): _named(DEVICE_TYPE),
+    (Device, "sub_type"): _named(DEVICE_SUB_TYPE),
 }
 
 #: Words that get a colour on a terminal, wherever a state, status or health is shown.

@@ -98,9 +98,10 @@ def fake_server() -> Iterator[tuple[subprocess.Popen[str], str, str]]:
         yield served
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def quick_server() -> Iterator[tuple[subprocess.Popen[str], str, str]]:
-    """A fake-server child whose actions finish quickly."""
+    """A fake-server child whose actions finish quickly, shared by the tests that only add to
+    its state (each checks what it changed, not absolute counts)."""
     with _serve("--stacks", "5", "--action-delay", "0.3") as served:
         yield served
 

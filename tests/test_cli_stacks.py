@@ -37,6 +37,7 @@ APP = "Awesome App"
 STACK = "5999b763474b0eafa5fafb64bff0ba80"
 GOLDEN = Path(__file__).with_name("cli_golden")
 SERVICE_YAML = "services:\n  web:\n    image: nginx\n"
+URL = "https://example.com/dump.gz"
 
 
 async def _add_stack(fake: FakeCloud66, name: str, environment: str) -> str:
@@ -367,6 +368,12 @@ def test_every_help_has_an_example_that_parses(command: object) -> None:
     parser = build_parser(Output(io.StringIO(), io.StringIO()))
     ns = parser.parse_args(words[1:])  # the example is a valid command line
     assert ns._command is command
+    # The parser built for these words only parses them the same way.
+    lazy = build_parser(Output(io.StringIO(), io.StringIO()), named=words[1:])
+    lazy_ns = lazy.parse_args(words[1:])
+    assert {k: v for k, v in vars(lazy_ns).items() if k != "_parser"} == {
+        k: v for k, v in vars(ns).items() if k != "_parser"
+    }
     if command.scope is not None:
         assert f"token: needs the {command.scope!r} scope" in text
     if command.takes_stack:
@@ -497,3 +504,107 @@ async def test_deployment_wait_timeout_prints_a_resume_command_that_works() -> N
         )
         assert later.code == EXIT_TIMEOUT
         assert "the new deployment" in later.error
+
+
+# ------------------------------------------------------------------------------ scopes
+
+
+def _arguments(
+    fake: FakeCloud66, service_yaml: Path
+) -> dict[tuple[str, str | None], tuple[str, ...]]:
+    """Arguments that reach the API for every command that talks to it."""
+    peek = fake.peek
+    server = peek(f"/stacks/{STACK}/servers")[0]["uid"]
+    container = peek(f"/stacks/{STACK}/containers")[0]["uid"]
+    backup = str(peek(f"/stacks/{STACK}/backups")[0]["id"])
+    return {
+        ("stacks", "list"): (),
+        ("stacks", "get"): (APP,),
+        ("stacks", "create"): (
+            "made",
+            "staging",
+            "--service-yaml",
+            str(service_yaml),
+            "--manifest-yaml",
+            str(service_yaml),
+        ),
+        ("actions", "list"): (APP,),
+        ("actions", "get"): (APP, "1"),
+        ("actions", "run"): (APP, "restart"),
+        ("actions", "wait"): (APP, "1", "--wait-timeout", "0.01"),
+        ("deployments", "list"): (APP,),
+        ("deployments", "get"): (APP, "1"),
+        ("deployments", "cancel"): (APP, "1"),
+        ("deployments", "wait"): (APP, "--wait-timeout", "0.01"),
+        ("redeploy", None): (APP,),
+        ("services", "list"): (APP,),
+        ("services", "get"): (APP, "web"),
+        ("services", "scale"): (APP, "web", "--group", "web=2"),
+        ("services", "stop"): (APP, "web"),
+        ("containers", "list"): (APP,),
+        ("containers", "get"): (APP, container),
+        ("containers", "stop"): (APP, container),
+        ("env", "list"): (APP,),
+        ("env", "get"): (APP, "1"),
+        ("env", "set"): (APP, "K", "V"),
+        ("env", "delete"): (APP, "K"),
+        ("firewalls", "list"): (APP,),
+        ("firewalls", "get"): (APP, "1"),
+        ("firewalls", "add"): (APP, "--protocol", "tcp", "--port", "80", "--from-ip", "1.2.3.4"),
+        ("notifications", "list"): (APP,),
+        ("notifications", "get"): (APP, "1"),
+        ("notifications", "update"): (APP, "1", "--channel", "email"),
+        ("settings", "list"): (APP,),
+        ("settings", "get"): (APP, "git.branch"),
+        ("settings", "set"): (APP, "git.branch", "x"),
+        ("server-groups", "list"): (APP,),
+        ("server-groups", "get"): (APP, "1"),
+        ("servers", "list"): (APP,),
+        ("servers", "get"): (APP, server),
+        ("server-settings", "list"): (APP, server),
+        ("server-settings", "get"): (APP, server, "swap.size"),
+        ("server-settings", "set"): (APP, server, "swap.size", "1"),
+        ("clouds", "list"): (),
+        ("clouds", "get"): ("aws",),
+        ("backups", "list"): (APP,),
+        ("backups", "get"): (APP, backup),
+        ("backups", "create"): (APP,),
+        ("backups", "import"): (APP, "--group", "1", "--db-type", "mysql", "--remote-url", URL),
+        ("backups", "files"): (APP, backup),
+        ("backups", "file-url"): (APP, backup, "tar"),
+        ("accounts", "list"): (),
+        ("accounts", "get"): ("1",),
+        ("users", "list"): (),
+        ("users", "get"): ("1",),
+        ("users", "add-device"): ("1", "tok", "--type", "ios", "--sub-type", "ipad"),
+        ("users", "update-device"): ("1", "tok", "--type", "ios", "--sub-type", "ipad"),
+        ("users", "delete-device"): ("1", "tok"),
+    }
+
+
+async def test_each_command_needs_exactly_the_scope_its_help_names(
+    fake: FakeCloud66, tmp_path: Path
+) -> None:
+    """With 'public' and the named scope a command is never refused (403); without the named
+    scope, it is (every STACK argument needs 'public' to find the stack)."""
+    service_yaml = tmp_path / "service.yml"
+    service_yaml.write_text(SERVICE_YAML, encoding="utf-8")
+    arguments = _arguments(fake, service_yaml)
+    assert set(arguments) == {(c.group, c.name) for c in COMMANDS if c.client}
+    by_scope: dict[frozenset[str], str] = {}
+    failures = []
+    for command in (c for c in COMMANDS if c.client):
+        assert command.scope is not None
+        words = command.words.split()
+        checks: list[tuple[set[str], bool]] = [({"public", command.scope}, False)]
+        if command.scope != "public":
+            checks.append(({"public"}, True))
+        for scopes, refused in checks:
+            key = frozenset(scopes)
+            if key not in by_scope:
+                by_scope[key] = fake.issue_token(key)
+            argv = ["--base-url", fake.base_url, "--token", by_scope[key], "--yes", *words]
+            result = await call([*argv, *arguments[(command.group, command.name)]])
+            if bool(re.search(r"^error: 403 ", result.err, re.MULTILINE)) != refused:
+                failures.append(f"{command.words} with {sorted(scopes)}: {result.err.strip()}")
+    assert not failures, "\n".join(failures)

@@ -349,7 +349,7 @@ async def test_colour_on_a_terminal_only(
 
 def _help(*words: str) -> str:
     out, err = io.StringIO(), io.StringIO()
-    parser = build_parser(Output(out, err))
+    parser = build_parser(Output(out, err), named=words)
     with pytest.raises(SystemExit):
         parser.parse_args([*words, "--help"])
     return out.getvalue()
@@ -380,6 +380,16 @@ def test_every_help_has_an_example_that_parses(command: object) -> None:
         assert "tried as a uid first, then as a name" in text
     if command.writes:
         assert 'environment "production"' in text and "-y/--yes" in text
+
+
+@pytest.mark.parametrize("group", sorted({c.group for c in COMMANDS if c.name is not None}))
+def test_every_group_help_has_examples(group: str) -> None:
+    text = _help(group)
+    examples = text.split("examples:\n", 1)[1].splitlines()
+    members = [c for c in COMMANDS if c.group == group]
+    assert [line.strip() for line in examples if line.strip()] == [
+        f"cloud66-async {c.example}" for c in members
+    ]
 
 
 def test_fake_server_help_lists_only_its_own_options() -> None:

@@ -391,6 +391,7 @@ def build_parser(
             aliases=list(aliases),
             help=names,
             description=f"{group}: {names}",
+            epilog="examples:\n" + "\n".join(f"  {PROG} {m.example}" for m in members),
             out=out,
         )
         if not full:

@@ -235,6 +235,15 @@ async def test_the_prompt_on_a_terminal(fake: FakeCloud66, answer: str, code: in
         assert "not confirmed: nothing was changed" in plain
 
 
+async def test_the_prompt_shows_a_hostile_name_as_text(fake: FakeCloud66) -> None:
+    hostile = "[bold red]prod[/]\x1b]0;pwned\x07"
+    await _add_stack(fake, hostile, "production")
+    result = await invoke(fake, "redeploy", hostile, tty=True, stdin=TTY("n\n"))
+    assert result.code == EXIT_USAGE
+    assert "[bold red]prod[/]" in result.err.replace("\n", "")  # literal, however wrapped
+    assert "\x1b]" not in result.err and "\x07" not in result.err
+
+
 async def test_interrupted_prompt_exits_130(fake: FakeCloud66) -> None:
     class Interrupting(TTY):
         def readline(self, size: int | None = -1) -> str:
@@ -618,3 +627,18 @@ async def test_each_command_needs_exactly_the_scope_its_help_names(
             if bool(re.search(r"^error: 403 ", result.err, re.MULTILINE)) != refused:
                 failures.append(f"{command.words} with {sorted(scopes)}: {result.err.strip()}")
     assert not failures, "\n".join(failures)
+
+
+async def test_progress_shows_server_text_as_text() -> None:
+    """An action name full of markup and control codes cannot break or drive the display."""
+    from cloud66_async.cli._output import make_console
+    from cloud66_async.cli._progress import Progress
+    from cloud66_async.models import Action
+
+    stream = TTY()
+    progress = Progress(make_console(stream, environ={}), enabled=True, refresh_per_second=50)
+    async with progress.track("waiting for [/oops] \x1b]0;t\x07") as status:
+        status.observe(Action(id=1, action="[/broken markup]\x1b[2J"))
+        await anyio.sleep(0.1)
+    drawn = stream.getvalue()
+    assert "[/oops]" in drawn and "\x1b]0;" not in drawn and "\x1b[2J" not in drawn

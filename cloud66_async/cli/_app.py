@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from rich.prompt import Confirm
+from rich.text import Text
 
 from .. import (
     ActionFailedError,
@@ -42,7 +43,7 @@ from ._core import (
     Context,
     interruptible,
 )
-from ._output import Output, is_terminal
+from ._output import Output, is_terminal, printable
 from ._progress import Progress
 from ._stacks import describe, is_production, resolve_stack
 
@@ -472,9 +473,9 @@ def _confirm(ctx: Context, command: Command, stdin: TextIO) -> None:
         raise CliError(f"{what}: pass -y/--yes to confirm (no terminal to ask on)", EXIT_USAGE)
     try:
         with interruptible():
-            agreed = Confirm.ask(
-                f"{what}. Go on?", console=ctx.out.err_console, default=False, stream=stdin
-            )
+            # Text, not a str: rich would read markup in a stack name as styling.
+            question = Text(printable(f"{what}. Go on?"))
+            agreed = Confirm.ask(question, console=ctx.out.err_console, default=False, stream=stdin)
     except (KeyboardInterrupt, EOFError):
         raise CliError("interrupted: nothing was changed", EXIT_INTERRUPTED) from None
     if not agreed:

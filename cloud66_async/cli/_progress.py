@@ -27,7 +27,7 @@ from rich.progress import (
 from rich.text import Text
 
 from ..models import Action, Deployment
-from ._output import action_state, deployment_state
+from ._output import action_state, deployment_state, printable
 
 __all__ = ["Progress", "Status", "render_status"]
 
@@ -43,13 +43,15 @@ class Status:
         on_change: Callable[[Status], None] | None = None,
     ) -> None:
         self.started = time.monotonic()
-        self._label = label
+        self._label = printable(label)
         self._state = ""
         self._done: int | None = None
         self._total = total
         self._on_change = on_change
 
     def _changed(self) -> None:
+        self._state = printable(self._state)
+        self._label = printable(self._label)
         if self._on_change is not None:
             self._on_change(self)
 
@@ -147,8 +149,9 @@ class Progress:
             return
         display = RichProgress(
             SpinnerColumn(),
-            TextColumn("{task.description}"),
-            TextColumn("{task.fields[status].state}"),
+            # Never markup: labels and states carry server text (action names, outcomes).
+            TextColumn("{task.description}", markup=False),
+            TextColumn("{task.fields[status].state}", markup=False),
             BarColumn(bar_width=20),
             _Count(),
             TimeElapsedColumn(),
@@ -167,6 +170,6 @@ class Progress:
 
         status = Status(label, total=total)
         with display:
-            task_id = display.add_task(label, total=total, status=status)
+            task_id = display.add_task(status.label, total=total, status=status)
             status._on_change = update
             yield status

@@ -2,20 +2,29 @@
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import json
 import os
+import pty
 import queue
+import re
+import select
+import shlex
 import signal
 import socket
+import struct
 import subprocess
 import sys
+import termios
 import threading
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
-from cloud66_async.cli import EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE
+from cloud66_async.cli import EXIT_INTERRUPTED, EXIT_OK, EXIT_TIMEOUT, EXIT_USAGE
 
 # -W error: a warning in the child (an unclosed session...) fails it, as it would here.
 PYTHON = [sys.executable, "-W", "error", "-m", "cloud66_async"]
@@ -47,12 +56,12 @@ def _lines(stream: object) -> queue.Queue[str | None]:
     return found
 
 
-@pytest.fixture
-def fake_server() -> Iterator[tuple[subprocess.Popen[str], str, str]]:
+@contextlib.contextmanager
+def _serve(*args: str) -> Iterator[tuple[subprocess.Popen[str], str, str]]:
     """A ``fake-server`` child process, with the base URL and token it printed."""
     port = _free_port()
     proc = subprocess.Popen(
-        [*PYTHON, "fake-server", "--port", str(port), "--stacks", "40", "--action-delay", "60"],
+        [*PYTHON, "fake-server", "--port", str(port), *args],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -80,6 +89,78 @@ def fake_server() -> Iterator[tuple[subprocess.Popen[str], str, str]]:
         for stream in (proc.stdout, proc.stderr):
             if stream is not None:
                 stream.close()
+
+
+@pytest.fixture
+def fake_server() -> Iterator[tuple[subprocess.Popen[str], str, str]]:
+    """A fake-server child whose actions take a minute (so a wait can be interrupted)."""
+    with _serve("--stacks", "40", "--action-delay", "60") as served:
+        yield served
+
+
+@pytest.fixture(scope="module")
+def quick_server() -> Iterator[tuple[subprocess.Popen[str], str, str]]:
+    """A fake-server child whose actions finish quickly, shared by the tests that only add to
+    its state (each checks what it changed, not absolute counts)."""
+    with _serve("--stacks", "5", "--action-delay", "0.3") as served:
+        yield served
+
+
+def _cli(
+    base_url: str, token: str, *args: str, timeout: float = 60
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [*PYTHON, *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={**_env(), "CLOUD66_URL": base_url, "CLOUD66_ACCESS_TOKEN": token},
+        check=False,
+    )
+
+
+def _in_pty(
+    args: list[str],
+    env: dict[str, str],
+    *,
+    answer: bytes | None = None,
+    cols: int = 0,
+    seconds: float = 60,
+) -> tuple[int, str]:
+    """Run a child with a pseudo-terminal as stdin, stdout and stderr; return (code, output).
+
+    ``answer`` is typed once the confirmation prompt shows. The terminal reports ``cols``
+    columns (0 by default, as some terminals do).
+    """
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, cols, 0, 0))
+    proc = subprocess.Popen(args, stdin=slave, stdout=slave, stderr=slave, env=env, close_fds=True)
+    os.close(slave)
+    output = b""
+    deadline = time.monotonic() + seconds
+    try:
+        while time.monotonic() < deadline:
+            ready, _, _ = select.select([master], [], [], 0.2)
+            if ready:
+                try:
+                    chunk = os.read(master, 65536)
+                except OSError:  # EIO: the child closed the terminal
+                    break
+                if not chunk:
+                    break
+                output += chunk
+                if answer is not None and b"Go on?" in output:
+                    os.write(master, answer)
+                    answer = None
+            elif proc.poll() is not None:
+                break
+        code = proc.wait(timeout=max(1.0, deadline - time.monotonic()))
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(timeout=10)
+        os.close(master)
+    return code, output.decode("utf-8", "replace")
 
 
 def test_fake_server_serves_another_process(
@@ -124,14 +205,22 @@ def test_demo_json_as_a_subprocess() -> None:
     assert done.returncode == EXIT_OK, done.stderr
     summary = json.loads(done.stdout)  # the whole of stdout is one JSON document
     assert summary["ok"] is True
-    assert summary["list"]["stacks"] == 150
-    assert summary["list"]["pages"] >= 5
-    assert summary["throttle"]["succeeded"] == 150
+    assert summary["list"] == {"stacks": 150, "pages": 5, "requests": 5}
+    assert summary["fan_out"]["servers"] > 0 and summary["fan_out"]["failures"] == 0
+    assert summary["env_var"]["state"] == "success"
+    assert summary["env_var"]["read_back"] == "hello from cloud66-async"
+    assert summary["redeploy"]["outcome"] == "success"
+    throttle = summary["throttle"]
+    assert throttle["succeeded"] == throttle["requests"] == 150
+    assert throttle["fake_answered_503"] > 0
+    assert throttle["throttled_total"] == throttle["fake_answered_503"]
     assert summary["seconds"] < 60
     assert done.stderr == ""  # stderr is a pipe: no progress line
 
 
-def test_ctrl_c_exits_130(fake_server: tuple[subprocess.Popen[str], str, str]) -> None:
+def test_ctrl_c_during_a_wait_exits_130_and_says_how_to_resume(
+    fake_server: tuple[subprocess.Popen[str], str, str],
+) -> None:
     _, base_url, token = fake_server
     waiting = subprocess.Popen(
         [
@@ -142,53 +231,176 @@ def test_ctrl_c_exits_130(fake_server: tuple[subprocess.Popen[str], str, str]) -
             token,
             "actions",
             "run",
-            "5999b763474b0eafa5fafb64bff0ba80",
+            "Awesome App",
             "restart",
             "--wait",
             "--poll-interval",
             "0.1",
+            "--yes",
+            "--debug",  # each request is logged on stderr: the test sees the wait begin
         ],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
         env=_env(),
     )
+    seen: list[str] = []
     try:
-        # Wait until the action was started (the fake logs it), then interrupt the wait.
+        # Interrupt once the action was started and its first poll answered.
+        pending = _lines(waiting.stderr)
         deadline = time.monotonic() + 30
-        while time.monotonic() < deadline and waiting.poll() is None:
-            probe = subprocess.run(
-                [
-                    *PYTHON,
-                    "--base-url",
-                    base_url,
-                    "--token",
-                    token,
-                    "--json",
-                    "actions",
-                    "list",
-                    "5999b763474b0eafa5fafb64bff0ba80",
-                    "--limit",
-                    "1",
-                ],
-                capture_output=True,
-                text=True,
-                timeout=60,
-                env=_env(),
-                check=False,
-            )
-            if json.loads(probe.stdout)[0]["action"] == "restart":
+        while time.monotonic() < deadline:
+            line = pending.get(timeout=30)
+            assert line is not None, "".join(seen)
+            seen.append(line)
+            if re.search(r"GET \S+/actions/\d+", line):
                 break
         waiting.send_signal(signal.SIGINT)
-        out, err = waiting.communicate(timeout=30)
+        assert waiting.stdout is not None
+        out = waiting.stdout.read()
+        waiting.wait(timeout=30)
+        while (line := pending.get(timeout=30)) is not None:
+            seen.append(line)
+        err = "".join(seen)
     finally:
         if waiting.poll() is None:
             waiting.kill()
-            waiting.communicate(timeout=10)
+            waiting.wait(timeout=10)
+        for stream in (waiting.stdout, waiting.stderr):
+            if stream is not None:
+                stream.close()
     assert waiting.returncode == EXIT_INTERRUPTED, err
-    assert err.strip().splitlines()[-1] == "error: interrupted"
+    lines = err.strip().splitlines()
+    assert lines[-1] == "error: interrupted"
     assert "Traceback" not in err
     assert out == ""
+    # The work goes on on the server, and the exact command that waits for it is printed.
+    assert "goes on on the Cloud 66 server" in err
+    resume = shlex.split(lines[-2])
+    action_id = int(re.findall(r"GET \S+/actions/(\d+)", err)[0])
+    assert resume == [
+        "cloud66-async",
+        "--base-url",
+        base_url,
+        "actions",
+        "wait",
+        "5999b763474b0eafa5fafb64bff0ba80",
+        str(action_id),
+    ]
+    again = _cli(base_url, token, "--json", *resume[1:], "--wait-timeout", "0.5")
+    assert again.returncode == EXIT_TIMEOUT, again.stderr
+    assert json.loads(again.stdout)["id"] == action_id  # the same action, still running
+
+
+def test_confirmation_prompt_in_a_terminal(
+    quick_server: tuple[subprocess.Popen[str], str, str],
+) -> None:
+    _, base_url, token = quick_server
+    env = {**_env(), "CLOUD66_URL": base_url, "CLOUD66_ACCESS_TOKEN": token}
+
+    def actions() -> int:
+        listed = _cli(base_url, token, "-q", "actions", "list", "Awesome App")
+        return len(listed.stdout.splitlines())
+
+    before = actions()
+    command = [*PYTHON, "actions", "run", "Awesome App", "clear_caches"]
+    code, shown = _in_pty(command, env, answer=b"n\n")
+    assert code == EXIT_USAGE, shown
+    assert "changes the production stack 'Awesome App'" in shown and "Go on?" in shown
+    assert "not confirmed: nothing was changed" in shown
+    code, shown = _in_pty(command, env, answer=b"y\n")
+    assert code == EXIT_OK, shown
+    assert re.search(r"action:\s+clear_caches", shown)
+    assert actions() == before + 1  # one action: the "n" sent nothing, the "y" one
+
+
+SGR_COLOUR = re.compile(r"\x1b\[[0-9;]*(?:3[0-9]|9[0-7])(?:;[0-9]+)*m")
+
+
+def test_colour_and_progress_in_a_terminal_of_width_0(
+    quick_server: tuple[subprocess.Popen[str], str, str],
+) -> None:
+    _, base_url, token = quick_server
+    env = {**_env(), "CLOUD66_URL": base_url, "CLOUD66_ACCESS_TOKEN": token}
+    env.pop("NO_COLOR", None)
+    env.pop("COLUMNS", None)
+    command = [
+        *PYTHON,
+        "actions",
+        "run",
+        "Magic Shop",
+        "restart",
+        "--wait",
+        "--poll-interval",
+        "0.1",
+    ]
+    code, shown = _in_pty(command, env, cols=0)
+    assert code == EXIT_OK, shown
+    plain = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", shown)
+    # The terminal says it has 0 columns: the display is drawn at 80, not cut to 1 character.
+    assert "waiting for restart" in plain
+    assert re.search(r"state:\s+success", plain)
+    assert SGR_COLOUR.search(shown)  # colour on a terminal
+    assert "\x1b[?25l" in shown  # the live display hid the cursor while drawing
+    code, shown = _in_pty(command, {**env, "NO_COLOR": "1"}, cols=100)
+    assert code == EXIT_OK, shown
+    assert "waiting for restart" in re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", shown)
+    assert not SGR_COLOUR.search(shown)  # NO_COLOR: no colour, progress still drawn
+
+
+def test_without_the_cli_extra_it_says_how_to_install_it() -> None:
+    block = (
+        "import sys, runpy; sys.modules['rich'] = None; sys.modules['argcomplete'] = None; "
+        "import cloud66_async, cloud66_async.cli, cloud66_async.testing; "
+        "sys.argv = ['cloud66-async', 'stacks', 'list']; "
+        "runpy.run_module('cloud66_async', run_name='__main__')"
+    )
+    done = subprocess.run(
+        [sys.executable, "-W", "error", "-c", block],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=_env(),
+        check=False,
+    )
+    assert done.returncode == EXIT_USAGE, done.stderr
+    assert done.stdout == ""
+    assert "rich and argcomplete" in done.stderr
+    assert 'pip install "cloud66_async[cli]"' in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_bash_completes_commands_and_stack_names(
+    quick_server: tuple[subprocess.Popen[str], str, str], tmp_path: Path
+) -> None:
+    _, base_url, token = quick_server
+    program = tmp_path / "cloud66-async"
+    program.write_text(f'#!/bin/sh\nexec {shlex.join(PYTHON)} "$@"\n', encoding="utf-8")
+    program.chmod(0o755)
+    env = {
+        **_env(),
+        "PATH": f"{tmp_path}{os.pathsep}{os.environ.get('PATH', '')}",
+        "CLOUD66_URL": base_url,
+        "CLOUD66_ACCESS_TOKEN": token,
+    }
+    script = """
+source <(cloud66-async completion bash)
+complete_line() {
+    COMP_LINE="$1"; COMP_POINT=${#COMP_LINE}; read -ra COMP_WORDS <<< "$1"
+    COMP_CWORD=$((${#COMP_WORDS[@]} - 1)); COMPREPLY=()
+    _python_argcomplete cloud66-async
+    printf '%s\\n' "${COMPREPLY[@]}"; echo ---
+}
+complete_line "cloud66-async ser"
+complete_line "cloud66-async env-vars set Aw"
+"""
+    done = subprocess.run(
+        ["bash", "-c", script], capture_output=True, text=True, timeout=60, env=env, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    commands, names, _ = done.stdout.split("---\n")
+    assert set(commands.split()) == {"services", "server-groups", "servers", "server-settings"}
+    assert names.strip() in ("Awesome\\ App", "Awesome App")
 
 
 def test_fake_server_port_in_use() -> None:

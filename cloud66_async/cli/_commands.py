@@ -18,12 +18,12 @@ from typing import Any
 
 import attrs
 
-from .. import Client
-from .._paging import Paginator
+from .. import Client, Paginator
 from ..models import Action, EnvVar
 from ._core import (
     EXIT_API_ERROR,
     EXIT_USAGE,
+    STACK,
     Arg,
     CliError,
     Command,
@@ -33,6 +33,7 @@ from ._core import (
     closing,
 )
 from ._output import Message
+from ._stacks import looks_like_uid
 
 __all__ = ["COMMANDS", "getter", "lister", "starter"]
 
@@ -78,6 +79,17 @@ def key_count(text: str) -> tuple[str, int]:
     if number < 0:
         raise argparse.ArgumentTypeError(f"the count must not be negative, got {text!r}")
     return name, number
+
+
+def timestamp(text: str) -> datetime:
+    """An ISO 8601 time such as ``2024-05-06T07:08:09Z`` (UTC when no zone is given)."""
+    try:
+        value = datetime.fromisoformat(text.strip().replace("Z", "+00:00").replace("z", "+00:00"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected a time such as 2024-05-06T07:08:09Z, got {text!r}"
+        ) from None
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
 def key_value(text: str) -> tuple[str, str]:
@@ -144,6 +156,13 @@ async def _stacks_create(ctx: Context) -> object:
     return await ctx.finish_action(action)
 
 
+async def _stacks_get(ctx: Context) -> object:
+    stack = ctx.stack
+    if stack is not None and looks_like_uid(ctx.ns.stack_given) and stack.uid == ctx.ns.stack_given:
+        return stack  # found with the same GET this command makes
+    return await ctx.client.stacks.get(ctx.ns.stack)
+
+
 async def _actions_wait(ctx: Context) -> object:
     return await ctx.finish_action(Action(id=ctx.ns.id, stack_uid=ctx.ns.stack))
 
@@ -161,7 +180,7 @@ async def _redeploy(ctx: Context) -> object:
 
 
 async def _deployments_wait(ctx: Context) -> object:
-    return await ctx.wait_deployment(ctx.ns.stack)
+    return await ctx.wait_deployment(ctx.ns.stack, since=ctx.ns.since)
 
 
 async def _find_env(client: Client, stack: str, key: str) -> EnvVar | None:
@@ -182,7 +201,8 @@ async def _env_get(ctx: Context) -> object:
         return await ctx.client.env_vars.get(ns.stack, int(wanted))
     found = await _find_env(ctx.client, ns.stack, wanted)
     if found is None:
-        raise CliError(f"stack {ns.stack} has no environment variable {wanted}", EXIT_API_ERROR)
+        name = ctx.stack.name if ctx.stack is not None else ns.stack
+        raise CliError(f"stack {name!r} has no environment variable {wanted}", EXIT_API_ERROR)
     return found
 
 
@@ -199,8 +219,9 @@ async def _env_set(ctx: Context) -> object:
 async def _env_delete(ctx: Context) -> object:
     ns = ctx.ns
     await ctx.client.env_vars.delete(ns.stack, ns.key)
+    name = ctx.stack.name if ctx.stack is not None else ns.stack
     return Message(
-        f"Deleted environment variable {ns.key} of stack {ns.stack}.",
+        f"Deleted environment variable {ns.key} of stack {name!r}.",
         {"ok": True, "stack_uid": ns.stack, "key": ns.key},
     )
 
@@ -253,7 +274,7 @@ def _backup_create(client: Client, ns: Namespace) -> Awaitable[object]:
 async def _file_url(ctx: Context) -> object:
     ns = ctx.ns
     url = await ctx.client.backups.file_url(ns.stack, ns.id, ns.file)
-    return Message(url, {"url": url})
+    return Message(url, {"url": url}, ids=(url,))
 
 
 async def _delete_device(ctx: Context) -> object:
@@ -279,6 +300,13 @@ async def _demo(ctx: Context) -> object:
     return await run_demo(ctx)
 
 
+async def _completion(ctx: Context) -> object:
+    from ._completion import script
+
+    ctx.out.line(script(ctx.ns.shell))
+    return None
+
+
 async def _fake_server(ctx: Context) -> object:
     from ._fakeserver import serve
 
@@ -288,7 +316,6 @@ async def _fake_server(ctx: Context) -> object:
 
 # ------------------------------------------------------------------------------ the table
 
-STACK = arg("stack", metavar="STACK", help="the stack's uid")
 SERVER_FILTER = arg("--server", dest="server_uid", metavar="UID", help="only on this server")
 _DEVICE_ARGS: tuple[Arg, ...] = (
     arg("user_id", metavar="USER_ID", type=positive_int, help="the user's id"),
@@ -297,6 +324,8 @@ _DEVICE_ARGS: tuple[Arg, ...] = (
     arg("--sub-type", required=True, choices=("iphone", "ipad", "ipod"), help="the device model"),
 )
 _DB_TYPES = ("mysql", "postgresql", "redis", "mongodb")
+#: The stack the examples name (the fake's first stack, a production one).
+APP = '"Awesome App"'
 
 
 def _id(what: str, name: str = "id", metavar: str = "ID") -> Arg:
@@ -311,16 +340,30 @@ COMMANDS: tuple[Command, ...] = (
     C(
         "stacks",
         "list",
-        "list every stack",
-        lister("stacks", lambda c, ns: c.stacks.list()),
+        "list every stack (or those of one name or environment)",
+        lister(
+            "stacks",
+            lambda c, ns: c.stacks.list(name=ns.name, environment=ns.environment),
+        ),
+        (
+            arg("--name", metavar="NAME", help="only the stacks with exactly this name"),
+            arg(
+                "-e",
+                "--environment",
+                metavar="ENV",
+                help="only the stacks of this environment (production, staging...)",
+            ),
+        ),
         list=True,
+        example="stacks list -e production",
     ),
     C(
         "stacks",
         "get",
         "show one stack",
-        getter(lambda c, ns: c.stacks.get(ns.uid)),
-        (arg("uid", metavar="UID", help="the stack's uid"),),
+        _stacks_get,
+        (STACK,),
+        example=f"stacks get {APP}",
     ),
     C(
         "stacks",
@@ -343,6 +386,9 @@ COMMANDS: tuple[Command, ...] = (
             arg("--build-type", choices=("single", "multi"), help="single or multi server"),
         ),
         wait="flag",
+        scope="redeploy",
+        example="stacks create shop staging --service-yaml service.yml --manifest-yaml "
+        "manifest.yml --wait",
     ),
     # --- stack actions
     C(
@@ -352,6 +398,7 @@ COMMANDS: tuple[Command, ...] = (
         lister("actions", lambda c, ns: c.actions.list(ns.stack)),
         (STACK,),
         list=True,
+        example=f"actions list {APP} --limit 5",
     ),
     C(
         "actions",
@@ -359,6 +406,7 @@ COMMANDS: tuple[Command, ...] = (
         "show one action",
         getter(lambda c, ns: c.actions.get(ns.stack, ns.id)),
         (STACK, _id("action")),
+        example=f"actions get {APP} 4242",
     ),
     C(
         "actions",
@@ -381,14 +429,18 @@ COMMANDS: tuple[Command, ...] = (
             ),
         ),
         wait="flag",
+        scope="redeploy",
+        writes=True,
+        example=f"actions run {APP} restart --wait",
     ),
     C(
         "actions",
         "wait",
-        "wait for an action to finish",
+        "wait for an action to finish (one started earlier, or whose wait was interrupted)",
         _actions_wait,
         (STACK, _id("action")),
         wait="always",
+        example=f"actions wait {APP} 4242 --wait-timeout 600",
     ),
     # --- deployments
     C(
@@ -398,6 +450,7 @@ COMMANDS: tuple[Command, ...] = (
         lister("deployments", lambda c, ns: c.deployments.list(ns.stack)),
         (STACK,),
         list=True,
+        example=f"deployments list {APP} --limit 5",
     ),
     C(
         "deployments",
@@ -405,6 +458,7 @@ COMMANDS: tuple[Command, ...] = (
         "show one deployment",
         getter(lambda c, ns: c.deployments.get(ns.stack, ns.id)),
         (STACK, _id("deployment")),
+        example=f"deployments get {APP} 12",
     ),
     C(
         "deployments",
@@ -412,14 +466,27 @@ COMMANDS: tuple[Command, ...] = (
         "cancel a live deployment",
         getter(lambda c, ns: c.deployments.cancel(ns.stack, ns.id)),
         (STACK, _id("deployment")),
+        scope="redeploy",
+        writes=True,
+        example=f"deployments cancel {APP} 12 --yes",
     ),
     C(
         "deployments",
         "wait",
-        "wait for a stack's newest deployment to finish",
+        "wait for a stack's deployment to finish (the newest, or the newest since a time)",
         _deployments_wait,
-        (STACK,),
+        (
+            STACK,
+            arg(
+                "--since",
+                type=timestamp,
+                metavar="TIME",
+                help="wait for the newest deployment started at or after this time "
+                "(ISO 8601, e.g. 2024-05-06T07:08:09Z); by default the newest one",
+            ),
+        ),
         wait="always",
+        example=f"deployments wait {APP} --since 2024-05-06T07:08:09Z",
     ),
     C(
         "redeploy",
@@ -437,6 +504,9 @@ COMMANDS: tuple[Command, ...] = (
             ),
         ),
         wait="flag",
+        scope="redeploy",
+        writes=True,
+        example=f"redeploy {APP} --git-ref main --wait",
     ),
     # --- services and containers
     C(
@@ -446,6 +516,7 @@ COMMANDS: tuple[Command, ...] = (
         lister("services", lambda c, ns: c.services.list(ns.stack, server_uid=ns.server_uid)),
         (STACK, SERVER_FILTER),
         list=True,
+        example=f"services list {APP}",
     ),
     C(
         "services",
@@ -453,6 +524,7 @@ COMMANDS: tuple[Command, ...] = (
         "show one service",
         getter(lambda c, ns: c.services.get(ns.stack, ns.name, server_uid=ns.server_uid)),
         (STACK, arg("name", metavar="NAME", help="the service's name"), SERVER_FILTER),
+        example=f"services get {APP} web",
     ),
     C(
         "services",
@@ -478,6 +550,9 @@ COMMANDS: tuple[Command, ...] = (
             ),
         ),
         wait="flag",
+        scope="admin",
+        writes=True,
+        example=f"services scale {APP} web --group web=4 --wait",
     ),
     C(
         "services",
@@ -486,6 +561,9 @@ COMMANDS: tuple[Command, ...] = (
         starter(lambda c, ns: c.services.stop(ns.stack, ns.name, server_uid=ns.server_uid)),
         (STACK, arg("name", metavar="NAME", help="the service's name"), SERVER_FILTER),
         wait="flag",
+        scope="admin",
+        writes=True,
+        example=f"services stop {APP} worker --wait",
     ),
     C(
         "containers",
@@ -494,6 +572,7 @@ COMMANDS: tuple[Command, ...] = (
         lister("containers", lambda c, ns: c.containers.list(ns.stack, server_uid=ns.server_uid)),
         (STACK, SERVER_FILTER),
         list=True,
+        example=f"containers list {APP}",
     ),
     C(
         "containers",
@@ -501,6 +580,8 @@ COMMANDS: tuple[Command, ...] = (
         "show one container",
         getter(lambda c, ns: c.containers.get(ns.stack, ns.uid)),
         (STACK, arg("uid", metavar="UID", help="the container's uid")),
+        scope="admin",
+        example=f"containers get {APP} 4a5b6c7d8e9f",
     ),
     C(
         "containers",
@@ -509,6 +590,9 @@ COMMANDS: tuple[Command, ...] = (
         starter(lambda c, ns: c.containers.stop(ns.stack, ns.uid)),
         (STACK, arg("uid", metavar="UID", help="the container's uid")),
         wait="flag",
+        scope="admin",
+        writes=True,
+        example=f"containers stop {APP} 4a5b6c7d8e9f --wait",
     ),
     # --- environment variables
     C(
@@ -519,6 +603,9 @@ COMMANDS: tuple[Command, ...] = (
         (STACK,),
         list=True,
         secrets=True,
+        scope="admin",
+        aliases=("env-vars",),
+        example=f"env list {APP}",
     ),
     C(
         "env",
@@ -527,6 +614,9 @@ COMMANDS: tuple[Command, ...] = (
         _env_get,
         (STACK, arg("id_or_key", metavar="ID_OR_KEY", help="the variable's numeric id or key")),
         secrets=True,
+        scope="admin",
+        aliases=("env-vars",),
+        example=f"env get {APP} RAILS_ENV",
     ),
     C(
         "env",
@@ -535,6 +625,10 @@ COMMANDS: tuple[Command, ...] = (
         _env_set,
         (STACK, arg("key", metavar="KEY"), arg("value", metavar="VALUE")),
         wait="flag",
+        scope="admin",
+        writes=True,
+        aliases=("env-vars",),
+        example=f"env set {APP} FEATURE_X on --wait",
     ),
     C(
         "env",
@@ -542,6 +636,10 @@ COMMANDS: tuple[Command, ...] = (
         "delete an environment variable",
         _env_delete,
         (STACK, arg("key", metavar="KEY")),
+        scope="admin",
+        writes=True,
+        aliases=("env-vars",),
+        example=f"env delete {APP} FEATURE_X --yes",
     ),
     # --- firewall rules
     C(
@@ -551,6 +649,7 @@ COMMANDS: tuple[Command, ...] = (
         lister("firewall rules", lambda c, ns: c.firewalls.list(ns.stack)),
         (STACK,),
         list=True,
+        example=f"firewalls list {APP}",
     ),
     C(
         "firewalls",
@@ -558,6 +657,7 @@ COMMANDS: tuple[Command, ...] = (
         "show one firewall rule",
         getter(lambda c, ns: c.firewalls.get(ns.stack, ns.id)),
         (STACK, _id("rule")),
+        example=f"firewalls get {APP} 7",
     ),
     C(
         "firewalls",
@@ -580,6 +680,9 @@ COMMANDS: tuple[Command, ...] = (
             arg("--to-server", type=positive_int, metavar="ID", help="target server"),
             arg("--ttl", type=positive_int, metavar="N", help="make the rule expire"),
         ),
+        scope="admin",
+        writes=True,
+        example=f"firewalls add {APP} --protocol tcp --port 8080 --from-ip 10.1.2.3/32",
     ),
     # --- notifications
     C(
@@ -591,6 +694,7 @@ COMMANDS: tuple[Command, ...] = (
         ),
         (STACK, arg("--alert-type", metavar="TYPE", help="only this alert type")),
         list=True,
+        example=f"notifications list {APP}",
     ),
     C(
         "notifications",
@@ -598,6 +702,7 @@ COMMANDS: tuple[Command, ...] = (
         "show one notification",
         getter(lambda c, ns: c.notifications.get(ns.stack, ns.id)),
         (STACK, _id("notification")),
+        example=f"notifications get {APP} 3",
     ),
     C(
         "notifications",
@@ -621,6 +726,8 @@ COMMANDS: tuple[Command, ...] = (
                 help="a channel parameter such as slack_url=... (repeatable)",
             ),
         ),
+        writes=True,
+        example=f"notifications update {APP} 3 --channel email --channel slack",
     ),
     # --- stack settings
     C(
@@ -630,6 +737,7 @@ COMMANDS: tuple[Command, ...] = (
         lister("settings", lambda c, ns: c.settings.list(ns.stack)),
         (STACK,),
         list=True,
+        example=f"settings list {APP}",
     ),
     C(
         "settings",
@@ -637,6 +745,7 @@ COMMANDS: tuple[Command, ...] = (
         "show one setting",
         getter(lambda c, ns: c.settings.get(ns.stack, ns.id)),
         (STACK, arg("id", metavar="ID", help="the setting, e.g. git.branch")),
+        example=f"settings get {APP} git.branch",
     ),
     C(
         "settings",
@@ -649,6 +758,9 @@ COMMANDS: tuple[Command, ...] = (
             arg("value", metavar="VALUE"),
         ),
         wait="flag",
+        scope="admin",
+        writes=True,
+        example=f"settings set {APP} git.branch develop --wait",
     ),
     # --- servers
     C(
@@ -658,6 +770,7 @@ COMMANDS: tuple[Command, ...] = (
         lister("server groups", lambda c, ns: c.server_groups.list(ns.stack)),
         (STACK,),
         list=True,
+        example=f"server-groups list {APP}",
     ),
     C(
         "server-groups",
@@ -665,6 +778,7 @@ COMMANDS: tuple[Command, ...] = (
         "show one server group",
         getter(lambda c, ns: c.server_groups.get(ns.stack, ns.id)),
         (STACK, _id("server group")),
+        example=f"server-groups get {APP} 5",
     ),
     C(
         "servers",
@@ -673,6 +787,7 @@ COMMANDS: tuple[Command, ...] = (
         lister("servers", lambda c, ns: c.servers.list(ns.stack)),
         (STACK,),
         list=True,
+        example=f"servers list {APP}",
     ),
     C(
         "servers",
@@ -680,6 +795,7 @@ COMMANDS: tuple[Command, ...] = (
         "show one server",
         getter(lambda c, ns: c.servers.get(ns.stack, ns.uid)),
         (STACK, arg("uid", metavar="UID", help="the server's uid")),
+        example=f"servers get {APP} 9b8a7c6d5e4f",
     ),
     C(
         "server-settings",
@@ -688,6 +804,7 @@ COMMANDS: tuple[Command, ...] = (
         lister("server settings", lambda c, ns: c.server_settings.list(ns.stack, ns.server)),
         (STACK, arg("server", metavar="SERVER", help="the server's uid")),
         list=True,
+        example=f"server-settings list {APP} 9b8a7c6d5e4f",
     ),
     C(
         "server-settings",
@@ -699,6 +816,7 @@ COMMANDS: tuple[Command, ...] = (
             arg("server", metavar="SERVER", help="the server's uid"),
             arg("id", metavar="ID", help="the setting, e.g. server.name"),
         ),
+        example=f"server-settings get {APP} 9b8a7c6d5e4f swap.size",
     ),
     C(
         "server-settings",
@@ -712,6 +830,9 @@ COMMANDS: tuple[Command, ...] = (
             arg("value", metavar="VALUE"),
         ),
         wait="flag",
+        scope="admin",
+        writes=True,
+        example=f"server-settings set {APP} 9b8a7c6d5e4f swap.size 2048 --wait",
     ),
     # --- clouds
     C(
@@ -720,6 +841,8 @@ COMMANDS: tuple[Command, ...] = (
         "list the account's clouds",
         lister("clouds", lambda c, ns: c.clouds.list()),
         list=True,
+        scope="redeploy",
+        example="clouds list",
     ),
     C(
         "clouds",
@@ -727,6 +850,8 @@ COMMANDS: tuple[Command, ...] = (
         "show one cloud with its regions and server sizes",
         getter(lambda c, ns: c.clouds.get(ns.name)),
         (arg("name", metavar="NAME", help="the cloud's name, e.g. aws"),),
+        scope="redeploy",
+        example="clouds get aws",
     ),
     # --- backups
     C(
@@ -742,6 +867,7 @@ COMMANDS: tuple[Command, ...] = (
             arg("--db-type", choices=_DB_TYPES, help="only this database type"),
         ),
         list=True,
+        example=f"backups list {APP} --db-type postgresql",
     ),
     C(
         "backups",
@@ -749,6 +875,7 @@ COMMANDS: tuple[Command, ...] = (
         "show one backup",
         getter(lambda c, ns: c.backups.get(ns.stack, ns.id)),
         (STACK, _id("backup")),
+        example=f"backups get {APP} 34",
     ),
     C(
         "backups",
@@ -779,6 +906,9 @@ COMMANDS: tuple[Command, ...] = (
                 help="run on a replica server",
             ),
         ),
+        scope="admin",
+        writes=True,
+        example=f"backups create {APP} --db-type postgresql --frequency '0 3 * * *' --gzip",
     ),
     C(
         "backups",
@@ -795,6 +925,10 @@ COMMANDS: tuple[Command, ...] = (
             arg("--db-type", required=True, choices=_DB_TYPES),
             arg("--remote-url", required=True, metavar="URL", help="where to fetch the file"),
         ),
+        scope="admin",
+        writes=True,
+        example=f"backups import {APP} --group 1 --db-type mysql "
+        "--remote-url https://example.com/dump.gz",
     ),
     C(
         "backups",
@@ -803,6 +937,7 @@ COMMANDS: tuple[Command, ...] = (
         lister("backup files", lambda c, ns: c.backups.files(ns.stack, ns.id)),
         (STACK, _id("backup")),
         list=True,
+        example=f"backups files {APP} 34",
     ),
     C(
         "backups",
@@ -810,6 +945,7 @@ COMMANDS: tuple[Command, ...] = (
         "print the download URL of a backup file",
         _file_url,
         (STACK, _id("backup"), arg("file", metavar="FILE", help="the file's id, e.g. tar")),
+        example=f"backups file-url {APP} 34 rdb",
     ),
     # --- accounts and users
     C(
@@ -818,6 +954,8 @@ COMMANDS: tuple[Command, ...] = (
         "list your accounts",
         lister("accounts", lambda c, ns: c.accounts.list()),
         list=True,
+        scope="users",
+        example="accounts list",
     ),
     C(
         "accounts",
@@ -825,6 +963,8 @@ COMMANDS: tuple[Command, ...] = (
         "show one account",
         getter(lambda c, ns: c.accounts.get(ns.id)),
         (_id("account"),),
+        scope="users",
+        example="accounts get 139",
     ),
     C(
         "users",
@@ -832,14 +972,26 @@ COMMANDS: tuple[Command, ...] = (
         "list the users you can see",
         lister("users", lambda c, ns: c.users.list()),
         list=True,
+        scope="users",
+        example="users list --limit 10",
     ),
-    C("users", "get", "show one user", getter(lambda c, ns: c.users.get(ns.id)), (_id("user"),)),
+    C(
+        "users",
+        "get",
+        "show one user",
+        getter(lambda c, ns: c.users.get(ns.id)),
+        (_id("user"),),
+        scope="users",
+        example="users get 18",
+    ),
     C(
         "users",
         "add-device",
         "register a user's mobile device",
         getter(_device_call(False)),
         _DEVICE_ARGS,
+        scope="users",
+        example="users add-device 18 DEVICE_TOKEN --type ios --sub-type iphone",
     ),
     C(
         "users",
@@ -847,9 +999,36 @@ COMMANDS: tuple[Command, ...] = (
         "change a user's mobile device",
         getter(_device_call(True)),
         _DEVICE_ARGS,
+        scope="users",
+        example="users update-device 18 DEVICE_TOKEN --type ios --sub-type ipad",
     ),
-    C("users", "delete-device", "remove a user's mobile device", _delete_device, _DEVICE_ARGS[:2]),
+    C(
+        "users",
+        "delete-device",
+        "remove a user's mobile device",
+        _delete_device,
+        _DEVICE_ARGS[:2],
+        scope="users",
+        example="users delete-device 18 DEVICE_TOKEN",
+    ),
     # --- local tools
+    C(
+        "completion",
+        None,
+        "print the shell completion script for bash, zsh or fish",
+        _completion,
+        (arg("shell", choices=("bash", "zsh", "fish"), help="the shell: bash, zsh or fish"),),
+        client=False,
+        scope=None,
+        description="Print the script that makes the shell complete cloud66-async's commands,\n"
+        "options and stack names. Load it from the shell's start-up file:\n\n"
+        '  bash (~/.bashrc):                  eval "$(cloud66-async completion bash)"\n'
+        '  zsh (~/.zshrc, after compinit):    eval "$(cloud66-async completion zsh)"\n'
+        "  fish (~/.config/fish/config.fish): cloud66-async completion fish | source\n\n"
+        "Stack names are completed from the API (with the same token as the commands),\n"
+        "when it answers within two seconds.",
+        example="completion bash",
+    ),
     C(
         "fake-server",
         None,
@@ -876,6 +1055,8 @@ COMMANDS: tuple[Command, ...] = (
             arg("--seed", type=int, default=66, help="the seed of the generated data"),
         ),
         client=False,
+        scope=None,
+        example="fake-server --port 8066 --stacks 10",
     ),
     C(
         "demo",
@@ -892,8 +1073,10 @@ COMMANDS: tuple[Command, ...] = (
             ),
         ),
         client=False,
+        scope=None,
         description="Start an in-memory FakeCloud66 and tour the SDK against it: auto-pagination, "
         "bulk work with fan_out, waiting on an action and a deployment, and a throttling episode "
         "absorbed by the shared throttle gate. With --json, print one JSON summary instead.",
+        example="demo --stacks 40",
     ),
 )

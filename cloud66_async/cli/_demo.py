@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import shlex
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -13,15 +14,31 @@ from ..models import Server, Stack
 from ..testing import FakeCloud66
 from ._core import EXIT_API_ERROR, CliError, Context
 from ._output import Message, action_state, deployment_state, render_table
+from ._stacks import PRODUCTION
 
 __all__ = ["run_demo"]
 
 #: The throttling episode: the fake's limit, and how many requests are fired at once.
 THROTTLE_LIMIT = 40
-THROTTLE_WINDOW = 1.0
+THROTTLE_WINDOW = 0.5
 THROTTLE_REQUESTS = 150
 DEMO_KEY = "DEMO_GREETING"
 DEMO_VALUE = "hello from cloud66-async"
+
+
+def _cli(*words: str | Stack) -> str:
+    """The ``cloud66-async`` command doing a step, with the stack by name (and environment)."""
+    parts: list[str] = ["cloud66-async"]
+    for word in words:
+        if isinstance(word, Stack):
+            parts.append(word.name or word.uid)
+            if word.environment:
+                parts += ["-e", word.environment]
+            if word.environment == PRODUCTION:
+                parts.append("--yes")
+        else:
+            parts.append(word)
+    return shlex.join(parts)
 
 
 def _indent(text: str) -> str:
@@ -130,9 +147,10 @@ async def _set_env_var(
     say: Callable[[str], None],
     summary: dict[str, Any],
 ) -> None:
-    say(f"\n[3] Setting {DEMO_KEY} on stack {stack.name} and waiting for the action:")
+    say(f"\n[3] Setting {DEMO_KEY} on stack {stack.name!r} and waiting for the action:")
     say("      action = await client.env_vars.add(uid, key, value)")
     say("      done = await client.actions.wait(action, on_progress=...)")
+    say(f"    (from the command line: {_cli('env', 'set', stack, DEMO_KEY, 'hello', '--wait')})")
     started = time.monotonic()
     action = await client.env_vars.add(stack.uid, DEMO_KEY, DEMO_VALUE)
     async with ctx.progress.track(f"waiting for action {action.id}") as status:
@@ -145,6 +163,7 @@ async def _set_env_var(
             value = variable.value
     summary["env_var"] = {
         "stack_uid": stack.uid,
+        "stack_name": stack.name,
         "key": DEMO_KEY,
         "action_id": done.id,
         "state": action_state(done),
@@ -164,9 +183,10 @@ async def _redeploy(
     say: Callable[[str], None],
     summary: dict[str, Any],
 ) -> None:
-    say(f"\n[4] Redeploying stack {stack.name} and waiting for the deployment:")
+    say(f"\n[4] Redeploying stack {stack.name!r} and waiting for the deployment:")
     say("      result = await client.deployments.redeploy(uid)")
     say("      deployment = await client.deployments.wait(uid, result=result, since=...)")
+    say(f"    (from the command line: {_cli('redeploy', stack, '--wait')})")
     started_at = datetime.now(UTC)
     started = time.monotonic()
     result = await client.deployments.redeploy(stack.uid)
@@ -181,6 +201,7 @@ async def _redeploy(
     seconds = time.monotonic() - started
     summary["redeploy"] = {
         "stack_uid": stack.uid,
+        "stack_name": stack.name,
         "deployment_id": deployment.id,
         "outcome": deployment_state(deployment),
         "seconds": round(seconds, 2),

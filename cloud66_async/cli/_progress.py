@@ -1,37 +1,94 @@
-"""A live, one-line progress display on stderr, shown only when stderr is a terminal.
+"""A live progress display on stderr (rich), shown only when stderr is a terminal.
 
-The line (``label  state  done/total  elapsed``) is redrawn in place with ``\\r`` a few times a
-second by a small task, so the elapsed time keeps moving between polls, and it is wiped when
-the work ends. When the display is off nothing is written at all.
+One line per piece of work (``label  state  done/total  elapsed``, with a bar when the total is
+known), redrawn by rich a few times a second so the elapsed time keeps moving between polls,
+and wiped when the work ends. When the display is off nothing is written at all.
 """
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
-import os
-import shutil
 import time
-from collections.abc import AsyncIterator
-from typing import Any, TextIO
+from collections.abc import AsyncIterator, Callable
+from typing import Any
 
-import attrs
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    ProgressColumn,
+    SpinnerColumn,
+    Task,
+    TextColumn,
+    TimeElapsedColumn,
+)
+from rich.progress import (
+    Progress as RichProgress,
+)
+from rich.text import Text
 
 from ..models import Action, Deployment
-from ._output import action_state, deployment_state
+from ._output import action_state, deployment_state, printable
 
-__all__ = ["Progress", "Status", "is_terminal", "render_status"]
+__all__ = ["Progress", "Status", "render_status"]
 
 
-@attrs.define
 class Status:
     """What the progress line shows; callers update it and the display redraws it."""
 
-    label: str
-    state: str = ""
-    done: int | None = None
-    total: int | None = None
-    started: float = attrs.field(factory=time.monotonic)
+    def __init__(
+        self,
+        label: str,
+        *,
+        total: int | None = None,
+        on_change: Callable[[Status], None] | None = None,
+    ) -> None:
+        self.started = time.monotonic()
+        self._label = printable(label)
+        self._state = ""
+        self._done: int | None = None
+        self._total = total
+        self._on_change = on_change
+
+    def _changed(self) -> None:
+        self._state = printable(self._state)
+        self._label = printable(self._label)
+        if self._on_change is not None:
+            self._on_change(self)
+
+    @property
+    def label(self) -> str:
+        """What is being done (``waiting for restart 12``)."""
+        return self._label
+
+    @property
+    def state(self) -> str:
+        """Where the work is (``page 2/5``, ``action 12 running``)."""
+        return self._state
+
+    @state.setter
+    def state(self, value: str) -> None:
+        self._state = value
+        self._changed()
+
+    @property
+    def done(self) -> int | None:
+        """Items done so far, if counted."""
+        return self._done
+
+    @done.setter
+    def done(self, value: int | None) -> None:
+        self._done = value
+        self._changed()
+
+    @property
+    def total(self) -> int | None:
+        """Items in all, when known."""
+        return self._total
+
+    @total.setter
+    def total(self, value: int | None) -> None:
+        self._total = value
+        self._changed()
 
     def observe(self, polled: Any) -> None:
         """Take in a polled :class:`Action` or :class:`Deployment` (an ``on_progress`` callback)."""
@@ -46,8 +103,8 @@ class Status:
         return time.monotonic() - self.started
 
 
-def render_status(status: Status, *, now: float, width: int) -> str:
-    """Return the progress line for ``status``, cut to fit ``width`` columns."""
+def render_status(status: Status, *, now: float) -> str:
+    """Return the progress text for ``status`` (what the live line shows, without the bar)."""
     parts = [status.label]
     if status.state:
         parts.append(status.state)
@@ -56,79 +113,63 @@ def render_status(status: Status, *, now: float, width: int) -> str:
             f"{status.done}/{status.total}" if status.total is not None else f"{status.done}"
         )
     parts.append(f"{max(0.0, now - status.started):.1f}s")
-    line = "  ".join(parts)
-    # Never reach the last column: a wrapped line cannot be rewritten with \r.
-    return line[: max(1, width - 1)]
+    return "  ".join(parts)
 
 
-def _width(stream: TextIO) -> int:
-    """The width of the terminal ``stream`` is drawn on (not stdout's, which may be a pipe)."""
-    try:
-        return os.get_terminal_size(stream.fileno()).columns
-    except (AttributeError, OSError, ValueError):
-        return shutil.get_terminal_size((80, 24)).columns
+class _Count(ProgressColumn):
+    """``done/total``, or ``done`` while the total is unknown, or nothing before any count."""
 
-
-def is_terminal(stream: TextIO) -> bool:
-    """Tell whether ``stream`` is an open terminal."""
-    try:
-        return bool(stream.isatty())
-    except (AttributeError, ValueError):  # no isatty, or a closed file
-        return False
+    def render(self, task: Task) -> Text:
+        status: Status = task.fields["status"]
+        if status.done is None:
+            return Text("")
+        if status.total is None:
+            return Text(str(status.done))
+        return Text(f"{status.done}/{status.total}")
 
 
 class Progress:
-    """Draws :class:`Status` lines on ``stream`` while ``enabled``; otherwise does nothing."""
+    """Draws :class:`Status` lines on ``console`` while ``enabled``; otherwise does nothing."""
 
-    def __init__(self, stream: TextIO, *, enabled: bool, interval: float = 0.1) -> None:
-        self.stream = stream
+    def __init__(self, console: Console, *, enabled: bool, refresh_per_second: float = 10) -> None:
+        self.console = console
         self.enabled = enabled
-        self.interval = interval
-        self._shown = 0
+        self.refresh_per_second = refresh_per_second
 
     @classmethod
-    def for_stream(cls, stream: TextIO, *, disabled: bool = False) -> Progress:
-        """A display on ``stream``, enabled only when it is a terminal and not ``disabled``."""
-        return cls(stream, enabled=not disabled and is_terminal(stream))
+    def for_console(cls, console: Console, *, disabled: bool = False) -> Progress:
+        """A display on ``console``, enabled only when it is a terminal and not ``disabled``."""
+        return cls(console, enabled=not disabled and console.is_terminal)
 
     @contextlib.asynccontextmanager
     async def track(self, label: str, *, total: int | None = None) -> AsyncIterator[Status]:
         """Show a live line for the work done inside the ``async with``; wipe it at the end."""
-        status = Status(label, total=total)
         if not self.enabled:
-            yield status
+            yield Status(label, total=total)
             return
-        self._draw(status)
-        task = asyncio.create_task(self._refresh(status))
-        try:
+        display = RichProgress(
+            SpinnerColumn(),
+            # Never markup: labels and states carry server text (action names, outcomes).
+            TextColumn("{task.description}", markup=False),
+            TextColumn("{task.fields[status].state}", markup=False),
+            BarColumn(bar_width=20),
+            _Count(),
+            TimeElapsedColumn(),
+            console=self.console,
+            transient=True,
+            refresh_per_second=self.refresh_per_second,
+        )
+
+        def update(status: Status) -> None:
+            display.update(
+                task_id,
+                completed=status.done or 0,
+                total=status.total,
+                description=status.label,
+            )
+
+        status = Status(label, total=total)
+        with display:
+            task_id = display.add_task(status.label, total=total, status=status)
+            status._on_change = update
             yield status
-        finally:
-            task.cancel()
-            # asyncio.wait never raises the task's CancelledError, only our own cancellation.
-            await asyncio.wait([task])
-            self.clear()
-
-    async def _refresh(self, status: Status) -> None:
-        while True:
-            await asyncio.sleep(self.interval)
-            self._draw(status)
-
-    def _draw(self, status: Status) -> None:
-        width = _width(self.stream)
-        line = render_status(status, now=time.monotonic(), width=width)
-        padding = " " * max(0, self._shown - len(line))
-        self._write("\r" + line + padding)
-        self._shown = len(line)
-
-    def clear(self) -> None:
-        """Wipe the line if one is shown."""
-        if self._shown:
-            self._write("\r" + " " * self._shown + "\r")
-            self._shown = 0
-
-    def _write(self, text: str) -> None:
-        try:
-            self.stream.write(text)
-            self.stream.flush()
-        except (OSError, ValueError):  # a closed or broken stderr must not stop the work
-            self.enabled = False

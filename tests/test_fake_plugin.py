@@ -197,8 +197,19 @@ async def test_positional_marker(cloud66_fake):
 """
 
 
+NO_PYTEST_ASYNCIO = "raise ImportError('not installed')\n"
+# pytest-asyncio before 0.24: no is_async_test, no loop_scope.
+OLD_PYTEST_ASYNCIO = """
+__version__ = "0.21.2"
+
+
+def fixture(fixture_function=None, **kwargs):
+    raise AssertionError("the plugin must not use an old pytest-asyncio")
+"""
+
+
 def _run_user_project(
-    tmp_path: Path, files: dict[str, str], *, without_pytest_asyncio: bool = False
+    tmp_path: Path, files: dict[str, str], *, pytest_asyncio_shim: str | None = None
 ) -> tuple[pytest.RunResult, str]:
     """Write a user's project into ``tmp_path`` and run pytest on it as the user would."""
     project = tmp_path / "project"
@@ -212,12 +223,12 @@ def _run_user_project(
     }
     env["HOME"] = str(tmp_path)
     args = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-rA"]
-    if without_pytest_asyncio:
-        # As for a user of anyio alone: pytest-asyncio's entry point is not loaded and
-        # importing it fails.
+    if pytest_asyncio_shim is not None:
+        # Another pytest-asyncio than the installed one (none, or an old one): its entry point
+        # is not loaded and importing it gives the shim.
         shim = tmp_path / "shim" / "pytest_asyncio"
         shim.mkdir(parents=True)
-        (shim / "__init__.py").write_text("raise ImportError('not installed')\n")
+        (shim / "__init__.py").write_text(textwrap.dedent(pytest_asyncio_shim))
         env["PYTHONPATH"] = str(shim.parent)
         args += ["-p", "no:asyncio"]
     started = time.monotonic()
@@ -243,7 +254,7 @@ def test_user_project_with_anyio_alone(tmp_path: Path) -> None:
     result, output = _run_user_project(
         tmp_path,
         {"pytest.ini": "[pytest]\nfilterwarnings = error\n", "test_user.py": user_tests},
-        without_pytest_asyncio=True,
+        pytest_asyncio_shim=NO_PYTEST_ASYNCIO,
     )
     assert result.parseoutcomes() == {"passed": 3}, output
     assert "asyncio: mode=" not in output  # pytest-asyncio's header line: it was not loaded
@@ -296,3 +307,19 @@ def test_user_project_misuse_gets_clear_errors(tmp_path: Path) -> None:
     assert "cloud66_fake runs on asyncio (aiohttp does), not on anyio_backend 'trio'" in output
     assert "@pytest.mark.cloud66 takes keyword arguments only" in output
     assert "Traceback" not in output
+
+
+def test_user_project_with_an_old_pytest_asyncio(tmp_path: Path) -> None:
+    # An old pytest-asyncio must not break the plugin's import: anyio tests still run, and an
+    # asyncio test gets a one-line error naming the version needed.
+    user_tests = USER_TESTS_ANYIO + (
+        "\n\n@pytest.mark.asyncio\nasync def test_asyncio(cloud66_client):\n    pass\n"
+    )
+    config = "[pytest]\nfilterwarnings = error\nmarkers = asyncio: pytest-asyncio's\n"
+    result, output = _run_user_project(
+        tmp_path,
+        {"pytest.ini": config, "test_user.py": user_tests},
+        pytest_asyncio_shim=OLD_PYTEST_ASYNCIO,
+    )
+    assert result.parseoutcomes() == {"passed": 2, "errors": 1}, output
+    assert "cloud66_client needs pytest-asyncio 0.24 or later (this is 0.21.2)" in output

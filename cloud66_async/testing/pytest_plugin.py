@@ -10,15 +10,17 @@ Registered through the ``pytest11`` entry point, so installing the package is en
 The fixtures run on the event loop of the test that uses them, whichever plugin runs it:
 anyio's (``@pytest.mark.anyio``; ``anyio_backend`` is "asyncio" here, since aiohttp runs on
 asyncio only, and a conftest may override it) or pytest-asyncio's, in strict mode
-(``@pytest.mark.asyncio``) or auto mode, with any ``loop_scope``. pytest-asyncio is optional.
+(``@pytest.mark.asyncio``) or auto mode, with any ``loop_scope``. pytest-asyncio is optional
+(0.24 or later for these fixtures).
 
 Options for the fake: ``cloud66_fake_options`` (a fixture a conftest or a test module may
-override) gives the defaults, and ``@pytest.mark.cloud66(...)`` markers add to them and win, the
-marker closest to the test first (test, then class, then module).
+override) gives the defaults, and ``@pytest.mark.cloud66(...)`` markers add to them and win, key
+by key, the closest marker winning (the test's, then the class's, then the module's).
 """
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import AsyncIterator, Callable, Mapping
 from typing import TYPE_CHECKING, Any, Literal, cast
 
@@ -32,7 +34,15 @@ if TYPE_CHECKING:
 try:
     import pytest_asyncio
 except ImportError:  # users of anyio's plugin alone need not install pytest-asyncio
-    pytest_asyncio = None  # type: ignore[assignment]
+    _PYTEST_ASYNCIO: str | None = None
+    _PYTEST_ASYNCIO_OK = False
+else:
+    _PYTEST_ASYNCIO = str(getattr(pytest_asyncio, "__version__", "unknown"))
+    # is_async_test and fixture(loop_scope=...) came with 0.24: an older one must not break the
+    # plugin's import (and with it every pytest run of the project), so it is left alone.
+    _PYTEST_ASYNCIO_OK = hasattr(pytest_asyncio, "is_async_test") and (
+        "loop_scope" in inspect.signature(pytest_asyncio.fixture).parameters
+    )
 
 __all__ = ["cloud66_client", "cloud66_fake", "cloud66_fake_options", "pytest_configure"]
 
@@ -108,8 +118,18 @@ def _on_test_loop(request: pytest.FixtureRequest, prefix: str) -> str:
     """
     public = prefix.lstrip("_")
     node = request.node
-    if pytest_asyncio is not None and pytest_asyncio.is_async_test(node):
+    if _PYTEST_ASYNCIO_OK and pytest_asyncio.is_async_test(node):
         return f"{prefix}_asyncio_{_asyncio_loop_scope(node)}"
+    if (
+        _PYTEST_ASYNCIO is not None
+        and not _PYTEST_ASYNCIO_OK
+        and node.get_closest_marker("asyncio")
+    ):
+        pytest.fail(
+            f"{public} needs pytest-asyncio 0.24 or later (this is {_PYTEST_ASYNCIO}), "
+            "or anyio's plugin (@pytest.mark.anyio)",
+            pytrace=False,
+        )
     if "anyio_backend" in request.fixturenames:
         backend = request.getfixturevalue("anyio_backend")
         name = backend if isinstance(backend, str) else backend[0]
@@ -182,7 +202,7 @@ def _client_fixture() -> Callable[[FakeCloud66], AsyncIterator[Client]]:
 _cloud66_fake_anyio = pytest.fixture(_fake_fixture(), name="_cloud66_fake_anyio")
 _cloud66_client_anyio = pytest.fixture(_client_fixture(), name="_cloud66_client_anyio")
 
-if pytest_asyncio is not None:
+if _PYTEST_ASYNCIO_OK:
     # pytest-asyncio runs a fixture on the loop of the loop scope it was declared with; one
     # variant per scope lets the fixtures follow the test's loop_scope.
     for _scope in _LOOP_SCOPES:

@@ -77,6 +77,16 @@ class RateLimit:
     per: float = attrs.field(default=3600.0, validator=_positive)
 
 
+# The scopes follow the endpoint table (resources/_endpoints.py); a test checks them against it.
+_NO_TOKEN = (
+    "no Cloud 66 token: pass token=..., set CLOUD66_ACCESS_TOKEN, or log in with cx so that "
+    "~/.cloud66/cx.json holds an AccessToken. Create a personal access token in Cloud 66 under "
+    "Account -> Apps, with the scopes your calls need: public to read; redeploy to deploy, run "
+    "stack actions, create stacks and list clouds; admin for environment variables, services, "
+    "containers, firewall rules, settings and backups; users for accounts and users"
+)
+
+
 def resolve_token(token: str | None, env: Mapping[str, str], home: Path | None) -> str:
     """Find the bearer token: the argument, ``CLOUD66_ACCESS_TOKEN``, then cx's token file.
 
@@ -109,10 +119,7 @@ def _find_token(token: str | None, env: Mapping[str, str], home: Path | None) ->
             found = data.get("AccessToken") if isinstance(data, dict) else None
             if isinstance(found, str) and found.strip():
                 return found.strip()
-    raise ConfigError(
-        "no Cloud 66 token: pass token=..., set CLOUD66_ACCESS_TOKEN, "
-        "or log in with cx so that ~/.cloud66/cx.json holds an AccessToken"
-    )
+    raise ConfigError(_NO_TOKEN)
 
 
 def resolve_base_url(base_url: str | None, env: Mapping[str, str]) -> str:

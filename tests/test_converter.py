@@ -603,6 +603,7 @@ def _arbitrary_payload(cls: type) -> st.SearchStrategy[dict[str, Any]]:
     return st.fixed_dictionaries({}, optional={name: json_values for name in names})
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("cls", FUZZED_MODELS, ids=lambda c: c.__name__)
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())
@@ -623,6 +624,7 @@ def test_arbitrary_json_decodes_or_raises_decode_error(converter, cls, data):
     assert first_field in {a.name for a in attrs.fields(cls)}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("cls", FUZZED_MODELS, ids=lambda c: c.__name__)
 @settings(max_examples=30, deadline=None)
 @given(data=st.data())

@@ -475,6 +475,7 @@ async def _answer_through_client(
 STACK_FIELDS = [a.name for a in attrs.fields(Stack) if a.name != "uid"]
 
 
+@pytest.mark.slow
 @PROPERTY
 @given(
     nulls=st.sets(st.sampled_from(STACK_FIELDS)),

@@ -2,8 +2,9 @@
 
 Python blocks are complete scripts, run in a subprocess with CLOUD66_ACCESS_TOKEN and
 CLOUD66_URL pointing at a fresh fake; a block that starts with ``# test_...py`` is a pytest file,
-run by pytest in a subprocess; shell blocks run their ``cloud66-async`` lines the same way. The
-two setup commands are checked against ``.ci/run`` and the demo is run.
+run by pytest in a subprocess (beside the ``# pyproject.toml`` block just before it, if any);
+shell blocks run their ``cloud66-async`` lines the same way. The two setup commands are checked
+against ``.ci/run`` and the demo is run.
 """
 
 from __future__ import annotations
@@ -28,7 +29,14 @@ BLOCKS = [
     (m.group(1), m.group(2))
     for m in re.finditer(r"^```(\w+)\n(.*?)^```", README, flags=re.DOTALL | re.MULTILINE)
 ]
-PYTHON = [code for lang, code in BLOCKS if lang == "python"]
+PYTHON: list[str] = []
+# A ``toml`` block starting with ``# pyproject.toml`` is the config of the pytest block after it.
+CONFIGS: dict[int, str] = {}  # index in PYTHON -> that config
+for (before_lang, before), (lang, code) in zip([("", ""), *BLOCKS], BLOCKS, strict=False):
+    if lang == "python":
+        if before_lang == "toml" and before.startswith("# pyproject.toml"):
+            CONFIGS[len(PYTHON)] = before
+        PYTHON.append(code)
 SHELL = [code for lang, code in BLOCKS if lang == "sh"]
 SETUP_DEMO, SETUP_TESTS = SHELL[0].strip(), SHELL[1].strip()
 CLI_LINES = [line for code in SHELL[2:] for line in code.strip().splitlines()]
@@ -54,6 +62,11 @@ async def _run(
 
 def test_readme_has_the_expected_blocks() -> None:
     assert len(PYTHON) >= 8
+    # the pytest plugin under anyio, pytest-asyncio strict and pytest-asyncio auto
+    pytest_blocks = [i for i, code in enumerate(PYTHON) if code.startswith("# test_")]
+    assert len(pytest_blocks) >= 3
+    assert sum(i in CONFIGS for i in pytest_blocks) >= 2
+    assert any('asyncio_mode = "auto"' in CONFIGS.get(i, "") for i in pytest_blocks)
     assert len(SHELL) == 3
     assert SETUP_DEMO.endswith("cloud66-async demo")
 
@@ -73,6 +86,12 @@ async def test_python_block(index: int, tmp_path: Path) -> None:
             name = first[2:].strip()
             (tmp_path / name).write_text(code, encoding="utf-8")
             args = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", name]
+            if index in CONFIGS:
+                (tmp_path / "pyproject.toml").write_text(CONFIGS[index], encoding="utf-8")
+            else:
+                # A pytest block without a config is a project using anyio's plugin alone:
+                # pytest-asyncio (installed here for the plugin's tests) is not loaded.
+                args += ["-p", "no:asyncio"]
         else:
             (tmp_path / "block.py").write_text(code, encoding="utf-8")
             args = [sys.executable, "block.py"]

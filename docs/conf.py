@@ -9,6 +9,7 @@ projects' objects are listed in ``nitpick_ignore_regex`` below instead.
 from __future__ import annotations
 
 import sys
+import tomllib
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -19,7 +20,7 @@ import cloud66_async  # noqa: E402  (after the path set-up above, like the exten
 
 project = "cloud66_async"
 author = "cloud66_async developers"
-copyright = "cloud66_async developers"  # noqa: A001 - Sphinx's name for it
+copyright = "cloud66_async developers"
 release = cloud66_async.__version__
 version = release
 
@@ -38,6 +39,11 @@ exclude_patterns = ["_build", "_ext", "README.md"]
 # the changelog (and the example programs' page) exactly when they are there.
 if not (ROOT / "CHANGELOG.md").is_file():
     exclude_patterns.append("changelog.md")
+# Where links of CHANGELOG.md to repository files (not pages of this site) point.
+with (ROOT / "pyproject.toml").open("rb") as _f:
+    cloud66_repository_url = tomllib.load(_f)["project"]["urls"]["Homepage"]
+# The changelog's heading levels are its own business (it is written for the repository).
+suppress_warnings = ["myst.header"]
 
 myst_enable_extensions = ["colon_fence", "deflist", "fieldlist"]
 # Anchors for the headings of every page, so a guide can link to a section of another one:

@@ -139,7 +139,9 @@ def environment(fake: FakeCloud66, home: Path) -> dict[str, str]:
     return env
 
 
-async def run(args: list[str], env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[bytes]:
+async def run(
+    args: list[str], env: dict[str, str], cwd: Path
+) -> subprocess.CompletedProcess[bytes]:
     """Run ``args`` within :data:`RUN_TIMEOUT` seconds; return the finished process."""
     with anyio.fail_after(RUN_TIMEOUT):
         return await anyio.run_process(args, env=env, cwd=cwd, check=False)

@@ -23,6 +23,7 @@ import re
 import textwrap
 import typing
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 from docutils import nodes
@@ -234,6 +235,34 @@ def _resolve_unqualified(app: Sphinx, env: Any, node: Any, contnode: Any) -> Any
     )
 
 
+_MD_LINK = re.compile(r"(\]\()([^)\s#]+)((?:#[^)\s]*)?\))")
+
+
+def _changelog_as_page(
+    app: Sphinx, relative_path: Any, parent_docname: str, content: list[str]
+) -> None:
+    """Make the included CHANGELOG.md a page whatever it says.
+
+    It is written for the repository, not for the site: a link to a repository file (the
+    README, a test) becomes a link to that file in the repository, since the site has no page
+    for it (links into ``docs/`` stay pages); and a title is added when it has none.
+    """
+    if Path(str(relative_path)).name != "CHANGELOG.md":
+        return
+    repository = app.config.cloud66_repository_url.rstrip("/")
+
+    def link(match: re.Match[str]) -> str:
+        target = match.group(2)
+        if re.match(r"^[a-z][a-z0-9+.-]*:", target) or target.startswith(("docs/", "/")):
+            return match.group(0)
+        return f"{match.group(1)}{repository}/blob/main/{target}{match.group(3)}"
+
+    text = _MD_LINK.sub(link, content[0])
+    if not re.match(r"\s*# ", text):
+        text = "# Changelog\n\n" + text
+    content[0] = text
+
+
 def setup(app: Sphinx) -> dict[str, Any]:
     """Register the directives and the coverage check."""
     app.add_directive("c66-exception-tree", ExceptionTree)
@@ -241,6 +270,8 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.add_directive("c66-cli-commands", CliCommands)
     app.add_directive("c66-client-managers", ClientManagers)
     app.connect("missing-reference", _resolve_unqualified)
+    app.connect("include-read", _changelog_as_page)
+    app.add_config_value("cloud66_repository_url", "", "env", types=frozenset({str}))
     app.connect("autodoc-process-signature", _drop_private_parameters)
     app.connect("env-check-consistency", _check_coverage)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

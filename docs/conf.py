@@ -66,6 +66,8 @@ nitpick_ignore_regex = [
 autodoc_member_order = "bysource"
 autodoc_preserve_defaults = True
 autodoc_typehints = "signature"
+# Long signatures (a model has a parameter per field) get one parameter per line.
+maximum_signature_line_length = 88
 autodoc_class_signature = "mixed"
 python_use_unqualified_type_names = True
 add_module_names = False

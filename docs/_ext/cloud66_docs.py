@@ -26,6 +26,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import attrs
 from docutils import nodes
 from sphinx.application import Sphinx
 from sphinx.util import logging
@@ -92,7 +93,7 @@ def _check_coverage(app: Sphinx, env: Any) -> None:
             )
 
 
-def _drop_private_parameters(
+def _tidy_signature(
     app: Sphinx,
     what: str,
     name: str,
@@ -101,14 +102,35 @@ def _drop_private_parameters(
     signature: str | None,
     return_annotation: str | None,
 ) -> tuple[str | None, str | None] | None:
-    """Hide the underscore parameters (test seams such as ``_env``) from signatures."""
-    if not signature or "_" not in signature:
+    """Tidy a signature: hide underscore parameters (test seams such as ``_env``), and show an
+    attrs class's defaults as values (its generated ``__init__`` spells them
+    ``attr_dict['name'].default``, which ``autodoc_preserve_defaults`` would print)."""
+    if not signature:
         return None
-    params = _split_params(signature[1:-1])
+    tidy = signature
+    if inspect.isclass(obj) and attrs.has(obj):
+        fields = attrs.fields_dict(obj)
+
+        def value(match: re.Match[str]) -> str:
+            default = fields[match.group(1)].default
+            if isinstance(default, attrs.Factory):  # type: ignore[arg-type]
+                return f"{getattr(default.factory, '__name__', 'factory')}()"
+            return repr(default)
+
+        tidy = re.sub(r"attr_dict\['(\w+)'\]\.default", value, tidy)
+        # A field with a factory has the sentinel NOTHING as its default in the signature.
+        tidy = re.sub(
+            r"\b(\w+)(: [^=]*)= NOTHING\b",
+            lambda m: f"{m.group(1)}{m.group(2)}= {value(m)}" if m.group(1) in fields else m[0],
+            tidy,
+        )
+    params = _split_params(tidy[1:-1])
     kept = [p for p in params if not re.match(r"\s*\*{0,2}_\w", p)]
-    if len(kept) == len(params):
+    if len(kept) != len(params):
+        tidy = "(" + ", ".join(p.strip() for p in kept) + ")"
+    if tidy == signature:
         return None
-    return "(" + ", ".join(p.strip() for p in kept) + ")", return_annotation
+    return tidy, return_annotation
 
 
 def _split_params(text: str) -> list[str]:
@@ -272,6 +294,6 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("missing-reference", _resolve_unqualified)
     app.connect("include-read", _changelog_as_page)
     app.add_config_value("cloud66_repository_url", "", "env", types=frozenset({str}))
-    app.connect("autodoc-process-signature", _drop_private_parameters)
+    app.connect("autodoc-process-signature", _tidy_signature)
     app.connect("env-check-consistency", _check_coverage)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -133,6 +133,19 @@ def _tidy_signature(
     return tidy, return_annotation
 
 
+def _drop_type_docstrings(
+    app: Sphinx, what: str, name: str, obj: Any, options: Any, lines: list[str]
+) -> None:
+    """Drop a data value's docstring when it is only its type's (``tuple``'s, for a tuple).
+
+    autodoc finds a module constant's ``#:`` comment only in the module that defines it, not in
+    the public module that re-exports it; the reference page writes the description instead.
+    """
+    own_type_doc = (inspect.getdoc(type(obj)) or "").strip()
+    if what == "data" and own_type_doc and "\n".join(lines).strip() == own_type_doc:
+        lines.clear()
+
+
 def _split_params(text: str) -> list[str]:
     """Split a signature's parameter list on its top-level commas."""
     parts, depth, start = [], 0, 0
@@ -295,5 +308,6 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("include-read", _changelog_as_page)
     app.add_config_value("cloud66_repository_url", "", "env", types=frozenset({str}))
     app.connect("autodoc-process-signature", _tidy_signature)
+    app.connect("autodoc-process-docstring", _drop_type_docstrings)
     app.connect("env-check-consistency", _check_coverage)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -69,9 +69,9 @@ class Block:
         return self.code.startswith("# conftest.py")
 
 
-def markdown_files() -> list[Path]:
-    """Return README.md and every Markdown page of the documentation, sorted."""
-    return [ROOT / "README.md", *sorted(DOCS.rglob("*.md"))]
+def doc_pages() -> list[Path]:
+    """Return the documentation's Markdown pages (not what a build left in ``_build``)."""
+    return sorted(p for p in DOCS.rglob("*.md") if "_build" not in p.relative_to(DOCS).parts)
 
 
 def read_blocks(path: Path) -> list[Block]:

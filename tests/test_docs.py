@@ -16,6 +16,7 @@ from docblocks import (
     LANGUAGES,
     ROOT,
     cli_lines,
+    doc_pages,
     fence_count,
     python_blocks,
     read_blocks,
@@ -28,7 +29,7 @@ from cloud66_async import _exceptions
 
 pytestmark = pytest.mark.anyio
 
-PAGES = sorted(DOCS.rglob("*.md"))
+PAGES = doc_pages()
 GUIDES = sorted((DOCS / "guides").glob("*.md"))
 BLOCKS = python_blocks(PAGES)
 CLI = cli_lines(PAGES)

@@ -1,74 +1,46 @@
-"""Every code block of README.md runs against FakeCloud66, so the README cannot rot.
+"""README.md: its two commands are the real ones, its links resolve, and its code blocks run.
 
-Python blocks are complete scripts, run in a subprocess with CLOUD66_ACCESS_TOKEN and
-CLOUD66_URL pointing at a fresh fake; a block that starts with ``# test_...py`` is a pytest file,
-run by pytest in a subprocess (beside the ``# pyproject.toml`` block just before it, if any);
-shell blocks run their ``cloud66-async`` lines the same way. The two setup commands are checked
-against ``.ci/run`` and the demo is run.
+The blocks run with the same runner as the documentation's (``tests/docblocks.py`` says how
+each kind of block is run). The two setup commands are checked against ``.ci/run`` and the demo
+is run.
 """
 
 from __future__ import annotations
 
 import os
 import re
-import shlex
-import subprocess
 import sys
 from pathlib import Path
 
-import anyio
 import pytest
-
-from cloud66_async.testing import FakeCloud66
+from docblocks import (
+    ROOT,
+    cli_lines,
+    fence_count,
+    python_blocks,
+    read_blocks,
+    run,
+    run_python_block,
+)
 
 pytestmark = pytest.mark.anyio
 
-ROOT = Path(__file__).resolve().parents[1]
-README = (ROOT / "README.md").read_text(encoding="utf-8")
-BLOCKS = [
-    (m.group(1), m.group(2))
-    for m in re.finditer(r"^```(\w+)\n(.*?)^```", README, flags=re.DOTALL | re.MULTILINE)
-]
-PYTHON: list[str] = []
-# A ``toml`` block starting with ``# pyproject.toml`` is the config of the pytest block after it.
-CONFIGS: dict[int, str] = {}  # index in PYTHON -> that config
-for (before_lang, before), (lang, code) in zip([("", ""), *BLOCKS], BLOCKS, strict=False):
-    if lang == "python":
-        if before_lang == "toml" and before.startswith("# pyproject.toml"):
-            CONFIGS[len(PYTHON)] = before
-        PYTHON.append(code)
-SHELL = [code for lang, code in BLOCKS if lang == "sh"]
+README = ROOT / "README.md"
+BLOCKS = read_blocks(README)
+PYTHON = python_blocks([README])
+SHELL = [block.code for block in BLOCKS if block.lang == "sh"]
 SETUP_DEMO, SETUP_TESTS = SHELL[0].strip(), SHELL[1].strip()
-CLI_LINES = [line for code in SHELL[2:] for line in code.strip().splitlines()]
-
-
-def _env(fake: FakeCloud66, home: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CLOUD66_")}
-    env.update(
-        CLOUD66_ACCESS_TOKEN=fake.token,
-        CLOUD66_URL=fake.base_url,
-        HOME=str(home),  # never read a real ~/.cloud66/cx.json
-        PYTHONWARNINGS="error",
-    )
-    return env
-
-
-async def _run(
-    args: list[str], env: dict[str, str], cwd: Path
-) -> subprocess.CompletedProcess[bytes]:
-    with anyio.fail_after(120):
-        return await anyio.run_process(args, env=env, cwd=cwd, check=False)
 
 
 def test_readme_has_the_expected_blocks() -> None:
-    assert len(PYTHON) >= 8
-    # the pytest plugin under anyio, pytest-asyncio strict and pytest-asyncio auto
-    pytest_blocks = [i for i, code in enumerate(PYTHON) if code.startswith("# test_")]
-    assert len(pytest_blocks) >= 3
-    assert sum(i in CONFIGS for i in pytest_blocks) >= 2
-    assert any('asyncio_mode = "auto"' in CONFIGS.get(i, "") for i in pytest_blocks)
-    assert len(SHELL) == 3
+    # The two commands, a quickstart script and a test of one's own code with the fake.
+    assert len(SHELL) == 2
     assert SETUP_DEMO.endswith("cloud66-async demo")
+    assert SETUP_TESTS.endswith("-m tox")
+    assert [b.pytest_file is None for b in PYTHON] == [True, False]
+    assert fence_count(README) == 2 * len(BLOCKS)
+    # The command line's lines live in the docs; the README's shell blocks are setup only.
+    assert cli_lines([README]) == []
 
 
 def test_ci_runs_exactly_the_readme_test_command() -> None:
@@ -76,47 +48,24 @@ def test_ci_runs_exactly_the_readme_test_command() -> None:
     assert SETUP_TESTS in ci.splitlines()
 
 
-@pytest.mark.parametrize("index", range(len(PYTHON)))
-async def test_python_block(index: int, tmp_path: Path) -> None:
-    code = PYTHON[index]
-    async with FakeCloud66(stacks=40, action_delay=0.05, deploy_duration=0.2) as fake:
-        env = _env(fake, tmp_path)
-        first = code.splitlines()[0]
-        if first.startswith("# test_"):
-            name = first[2:].strip()
-            (tmp_path / name).write_text(code, encoding="utf-8")
-            args = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", name]
-            if index in CONFIGS:
-                (tmp_path / "pyproject.toml").write_text(CONFIGS[index], encoding="utf-8")
-            else:
-                # A pytest block without a config is a project using anyio's plugin alone:
-                # pytest-asyncio (installed here for the plugin's tests) is not loaded.
-                args += ["-p", "no:asyncio"]
-        else:
-            (tmp_path / "block.py").write_text(code, encoding="utf-8")
-            args = [sys.executable, "block.py"]
-        result = await _run(args, env, tmp_path)
-    out = (result.stdout + result.stderr).decode()
-    assert result.returncode == 0, f"README block {index} failed:\n{code}\n---\n{out}"
-    assert fake.token not in out
+def test_readme_links_point_at_files_and_every_guide() -> None:
+    text = README.read_text(encoding="utf-8")
+    targets = [t for t in re.findall(r"\]\(([^)\s]+)\)", text) if not t.startswith("http")]
+    for target in targets:
+        assert (ROOT / target.split("#")[0]).is_file(), target
+    guides = {f"docs/guides/{p.name}" for p in (ROOT / "docs" / "guides").glob("*.md")}
+    assert guides <= {t.split("#")[0] for t in targets}
 
 
-@pytest.mark.parametrize("line", CLI_LINES)
-async def test_cli_line(line: str, tmp_path: Path) -> None:
-    words = shlex.split(line)
-    assert words[0] == "cloud66-async"
-    async with FakeCloud66(stacks=5, action_delay=0.05, deploy_duration=0.2) as fake:
-        result = await _run(
-            [sys.executable, "-m", "cloud66_async", *words[1:]], _env(fake, tmp_path), tmp_path
-        )
-    out = (result.stdout + result.stderr).decode()
-    assert result.returncode == 0, f"{line}\n---\n{out}"
-    assert fake.token not in out
+@pytest.mark.parametrize("block", PYTHON, ids=lambda b: b.where)
+async def test_python_block(block, tmp_path: Path) -> None:
+    await run_python_block(block, tmp_path)
 
 
 async def test_demo_command_runs(tmp_path: Path) -> None:
+    # The demo embeds its own fake: it needs no token, and must not use one from the shell.
     env = {k: v for k, v in os.environ.items() if not k.startswith("CLOUD66_")}
     env["HOME"] = str(tmp_path)
-    result = await _run([sys.executable, "-m", "cloud66_async", "demo"], env, tmp_path)
+    result = await run([sys.executable, "-m", "cloud66_async", "demo"], env, tmp_path)
     assert result.returncode == 0, result.stderr.decode()
     assert b"Summary" in result.stdout

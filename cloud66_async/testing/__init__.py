@@ -1,12 +1,10 @@
-"""Test helpers: :class:`FakeCloud66`, an in-memory Cloud 66 API v3 on loopback HTTP.
+"""Test helpers: :class:`FakeCloud66`, an in-memory Cloud 66 API v3 on loopback HTTP::
 
-```python
-from cloud66_async.testing import FakeCloud66
+    from cloud66_async.testing import FakeCloud66
 
-async with FakeCloud66() as fake:
-    async with fake.client() as client:
-        ...
-```
+    async with FakeCloud66() as fake:
+        async with fake.client() as client:
+            ...
 
 The pytest plugin (``cloud66_async.testing.pytest_plugin``, registered as an entry point)
 provides the ``cloud66_fake`` and ``cloud66_client`` fixtures. ``set_testing(True)`` makes the

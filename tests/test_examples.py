@@ -462,14 +462,22 @@ async def test_inventory_reports_a_failing_stack_and_finishes_the_others(
     _clean(err)
 
 
+@pytest.mark.parametrize("with_rich", [True, False])
 async def test_inventory_shows_progress_on_a_terminal(
-    fake: FakeCloud66, env: dict[str, str]
+    fake: FakeCloud66, env: dict[str, str], with_rich: bool, tmp_path: Path
 ) -> None:
     # Slow answers keep the bar up long enough to be drawn.
     fake.inject_fault("GET", re.compile(r"/stacks/\w+/servers"), "latency", delay=0.1, times=None)
     master, slave = pty.openpty()
     term_env = {**env, "TERM": "xterm", "COLUMNS": "100"}
     term_env.pop("NO_COLOR", None)
+    if not with_rich:
+        # A `rich` first on the path that cannot be imported, as when the extra is missing.
+        (tmp_path / "rich").mkdir()
+        (tmp_path / "rich" / "__init__.py").write_text("raise ImportError('no rich here')\n")
+        term_env["PYTHONPATH"] = os.pathsep.join(
+            filter(None, [str(tmp_path), env.get("PYTHONPATH")])
+        )
     try:
         proc = await asyncio.create_subprocess_exec(
             *_example("inventory.py", "--concurrency", "2"),
@@ -506,8 +514,11 @@ async def test_inventory_shows_progress_on_a_terminal(
             with anyio.fail_after(15):
                 await proc.communicate()
     assert code == 0
-    assert "stacks" in shown and "\x1b[" in shown  # rich drew a bar with terminal codes
-    assert "inventory: 12 stacks, 36 servers" in shown
+    if with_rich:
+        assert "stacks" in shown and "\x1b[" in shown  # rich drew a bar with terminal codes
+        assert "inventory: 12 stacks, 36 servers" in shown
+    else:  # no bar, just the summary
+        assert re.fullmatch(r"inventory: 12 stacks, 36 servers, 13 requests, \S+s\r?\n", shown)
     assert len(list(csv.DictReader(io.StringIO(out)))) == 36  # stdout kept clean
 
 

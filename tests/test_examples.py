@@ -219,16 +219,23 @@ def test_examples_are_documented_with_their_command(script: str) -> None:
     assert script in (EXAMPLES / "README.md").read_text(encoding="utf-8")
 
 
-@pytest.mark.parametrize("script", SCRIPTS)
-async def test_a_missing_token_is_one_line_and_exit_2(script: str, tmp_path: Path) -> None:
+async def test_a_missing_token_is_one_line_and_exit_2(tmp_path: Path) -> None:
     env = {**_env(), "HOME": str(tmp_path)}  # no ~/.cloud66/cx.json either
-    args = ("--port", str(_free_port())) if script == "service.py" else ()
-    async with _child(_example(script, *args), env, stdin=PIPE) as proc:
-        code, _, err = await _finish(proc)
-    assert code == 2
-    assert "CLOUD66_ACCESS_TOKEN" in err
-    assert len(err.splitlines()) == 1, err
-    _clean(err)
+
+    async def run(script: str) -> tuple[int, str, str]:
+        args = ("--port", str(_free_port())) if script == "service.py" else ()
+        async with _child(_example(script, *args), env, stdin=PIPE) as proc:
+            return await _finish(proc)
+
+    # The three at once: each is mostly Python starting up.
+    async with asyncio.TaskGroup() as tg:
+        runs = [tg.create_task(run(script)) for script in SCRIPTS]
+    for script, done in zip(SCRIPTS, runs, strict=True):
+        code, _, err = done.result()
+        assert code == 2, script
+        assert "CLOUD66_ACCESS_TOKEN" in err
+        assert len(err.splitlines()) == 1, err
+        _clean(err)
 
 
 async def test_examples_run_against_the_fake_server_command() -> None:
@@ -239,29 +246,35 @@ async def test_examples_run_against_the_fake_server_command() -> None:
         announced = json.loads(await _line(fake_server, 20))
         env = _env(announced["base_url"], announced["token"])
 
-        code, out, err = await _run("inventory.py", env=env)
-        assert code == 0, err
-        assert len(list(csv.DictReader(io.StringIO(out)))) == 4 * 3
+        async def inventory() -> None:
+            code, out, err = await _run("inventory.py", env=env)
+            assert code == 0, err
+            assert len(list(csv.DictReader(io.StringIO(out)))) == 4 * 3
 
-        async with _child(
-            _example("deploy_bot.py", "--poll-interval", "0.1"), env, stdin=PIPE
-        ) as bot:
-            await _send(bot, "status Magic Shop")
-            assert (await _line(bot)).startswith("Magic Shop (development): success")
-            assert bot.stdin is not None
-            bot.stdin.close()
-            code, _, err = await _finish(bot)
+        async def bot() -> None:
+            async with _child(_bot(), env, stdin=PIPE) as proc:
+                await _send(proc, "status Magic Shop")
+                assert (await _line(proc)).startswith("Magic Shop (development): success")
+                assert proc.stdin is not None
+                proc.stdin.close()
+                code, _, err = await _finish(proc)
             assert code == 0
             assert err == ""
 
-        async with _service(env) as (root, service), aiohttp.ClientSession() as http:
-            async with http.get(f"{root}/stacks") as resp:
-                assert resp.status == 200
-                assert len(await resp.json()) == 4
-            service.send_signal(signal.SIGINT)
-            code, _, err = await _finish(service)
+        async def service() -> None:
+            async with _service(env) as (root, proc), aiohttp.ClientSession() as http:
+                async with http.get(f"{root}/stacks") as resp:
+                    assert resp.status == 200
+                    assert len(await resp.json()) == 4
+                proc.send_signal(signal.SIGINT)
+                code, _, err = await _finish(proc)
             assert code == 0
             _clean(err)
+
+        # The three at once: each is mostly Python starting up.
+        async with asyncio.TaskGroup() as tg:
+            for example in (inventory, bot, service):
+                tg.create_task(example())
 
         fake_server.send_signal(signal.SIGTERM)
         code, _, _ = await _finish(fake_server)

@@ -15,7 +15,7 @@ import json
 import uuid
 
 import aiohttp
-from _harness import Row, Server, abab, bench_main, median, raw_headers, sdk_vs_raw_notes
+from _harness import Row, Server, abab, bench_main, median, sdk_headers, sdk_vs_raw_notes
 
 from cloud66_async import Client
 
@@ -33,8 +33,8 @@ async def run(quick: bool) -> list[Row]:
     with Server(stacks=stacks, servers_per_stack=SERVERS_PER_STACK, per_page=PER_PAGE) as server:
         uids = server.stack_uids
         assert len(uids) == stacks, len(uids)
-        headers = raw_headers(server.token)
         base = server.base_url
+        headers = await sdk_headers(base, server.token)
         async with (
             Client(server.token, base_url=base, rate_limit=None) as client,
             aiohttp.ClientSession() as session,

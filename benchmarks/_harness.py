@@ -318,16 +318,16 @@ class Comparison:
         return f"per round {self.round_median:.3f} [{self.round_min:.3f}..{self.round_max:.3f}]"
 
 
-def compare_rates(a: Sequence[float], b: Sequence[float], work: float) -> Comparison:
-    """A's rate against B's, from seconds per pass (``work`` units per pass)."""
-    per_round = [y / x for x, y in zip(a, b, strict=True)]  # rate ratio = B's time / A's
+def compare_rates(
+    a: Sequence[float], b: Sequence[float], work: float, work_b: float | None = None
+) -> Comparison:
+    """A's rate against B's, from seconds per pass (``work`` units per pass; ``work_b`` for B
+    when its passes do a different amount)."""
+    wb = work if work_b is None else work_b
+    per_round = [(work / x) / (wb / y) for x, y in zip(a, b, strict=True)]
+    rate_a, rate_b = work / median(a), wb / median(b)
     return Comparison(
-        work / median(a),
-        work / median(b),
-        median(b) / median(a),
-        median(per_round),
-        min(per_round),
-        max(per_round),
+        rate_a, rate_b, rate_a / rate_b, median(per_round), min(per_round), max(per_round)
     )
 
 

@@ -15,7 +15,16 @@ import json
 import uuid
 
 import aiohttp
-from _harness import Row, Server, abab, bench_main, median, sdk_headers, sdk_vs_raw_notes
+from _harness import (
+    Row,
+    Server,
+    abab,
+    bench_main,
+    compare_rates,
+    median,
+    sdk_headers,
+    sdk_vs_raw_notes,
+)
 
 from cloud66_async import Client
 
@@ -101,6 +110,7 @@ async def run(quick: bool) -> list[Row]:
             ">= 0.9",
             ratio >= 0.9,
             sdk_vs_raw_notes(times, f"{requests} GETs a pass (checked in the fake's log); "),
+            compare_rates(times["sdk"], times["raw"], requests).spread(),
         )
     ]
 

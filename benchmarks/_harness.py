@@ -11,6 +11,7 @@ import argparse
 import asyncio
 import contextlib
 import gc
+import importlib.util
 import json
 import os
 import platform
@@ -21,7 +22,10 @@ import time
 from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from _peer_sdk import PeerClient
 
 HERE = Path(__file__).resolve().parent
 SERVER_SCRIPT = HERE / "_server.py"
@@ -467,6 +471,28 @@ def machine() -> dict[str, str]:
         "platform": platform.platform(),
         **versions,
     }
+
+
+PEER_MISSING = (
+    "the peer SDK is left out: httpx or pydantic is not installed (tox -e bench has them)"
+)
+
+
+def peer_installed() -> bool:
+    """Whether the peer SDK (``_peer_sdk.py``: httpx + pydantic) can run here."""
+    return all(importlib.util.find_spec(name) is not None for name in ("httpx", "pydantic"))
+
+
+async def open_peer(
+    stack: contextlib.AsyncExitStack, token: str, base_url: str, headers: dict[str, str]
+) -> PeerClient | None:
+    """The peer SDK's client, closed with ``stack``; ``None`` when httpx or pydantic is missing
+    (the benchmarks then leave the peer's side out and say so)."""
+    if not peer_installed():
+        return None
+    from _peer_sdk import PeerClient
+
+    return await stack.enter_async_context(PeerClient(token, base_url, headers))
 
 
 async def sdk_headers(base_url: str, token: str) -> dict[str, str]:

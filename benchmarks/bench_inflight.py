@@ -25,6 +25,7 @@ them back, against raw aiohttp behind an ``asyncio.Semaphore(C)``.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import sys
@@ -32,17 +33,18 @@ from collections.abc import Awaitable, Callable
 
 import aiohttp
 from _harness import (
+    PEER_MISSING,
     CheapServer,
     Row,
     alternate,
     bench_main,
     compare_rates,
     cpus,
+    open_peer,
     sdk_headers,
     side_note,
     walls,
 )
-from _peer_sdk import PeerClient
 
 from cloud66_async import Client, RateLimit
 
@@ -95,19 +97,21 @@ async def measure(server: CheapServer, c: int, n: int, quick: bool, investigate:
 
         return one
 
-    async with (
-        Client(server.token, base_url=base, rate_limit=None, max_concurrency=c) as client,
-        aiohttp.ClientSession() as session,
-        PeerClient(server.token, base, headers) as peer,
-    ):
+    async with contextlib.AsyncExitStack() as exits:
+        client = await exits.enter_async_context(
+            Client(server.token, base_url=base, rate_limit=None, max_concurrency=c)
+        )
+        session = await exits.enter_async_context(aiohttp.ClientSession())
+        peer = await open_peer(exits, server.token, base, headers)
         # The peer costs 5-30x more per request (httpx's pool grows dear with many connections
         # in flight), so its passes send a fifth as many GETs; rates are per request all the same.
         counts = {"peer": max(c, n // 5)}
         sides: dict[str, Side] = {
             "sdk": workers(c, n, lambda: client.stacks.get(uid)),
             "raw": workers(c, n, raw_get(session, True)),
-            "peer": workers(c, counts["peer"], lambda: peer.get_stack(uid)),
         }
+        if peer is not None:
+            sides["peer"] = workers(c, counts["peer"], lambda: peer.get_stack(uid))
         extra: list[Client | aiohttp.ClientSession] = []
         if investigate:
             cap = Client(server.token, base_url=base, rate_limit=None, max_concurrency=1000)
@@ -149,6 +153,8 @@ async def measure(server: CheapServer, c: int, n: int, quick: bool, investigate:
         ("9", "raw", "raw aiohttp + json.loads", f">= {TARGET}"),
         ("9p", "peer", "httpx + pydantic peer SDK", "-"),
     ):
+        if base_side not in times:
+            continue
         m = counts.get(base_side, n)
         rate = compare_rates(walls(times["sdk"]), walls(times[base_side]), n, m)
         cpu = compare_rates(cpus(times["sdk"]), cpus(times[base_side]), n, m)
@@ -167,10 +173,13 @@ async def measure(server: CheapServer, c: int, n: int, quick: bool, investigate:
             )
         )
     rows[0].notes += [
-        f"{server.describe()}; {n} GETs a pass ({counts['peer']} for the peer) from {c} workers, "
+        f"{server.describe()}; {n} GETs a pass"
+        + (f" ({counts['peer']} for the peer)" if "peer" in times else "")
+        + f" from {c} workers, "
         f"{len(times['sdk'])} rounds, "
         "order turning each round (connections opened: during the timed passes)",
         *(side_note(name, passes, counts.get(name, n)) for name, passes in times.items()),
+        *([] if "peer" in times else [PEER_MISSING]),
     ]
     if investigate:
         for name in sides:

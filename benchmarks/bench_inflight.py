@@ -84,7 +84,7 @@ async def measure(server: CheapServer, c: int, n: int, quick: bool, investigate:
     headers = await sdk_headers(base, server.token)
     # Short passes, many rounds: the machine's noise comes in bursts; fine alternation spreads
     # each burst over all sides alike.
-    rounds, max_rounds, budget = (2, 2, 0.0) if quick else (9, 61, 10.0)
+    rounds, max_rounds, budget = (2, 2, 0.0) if quick else (9, 61, 8.0)
 
     def raw_get(session: aiohttp.ClientSession, decode: bool) -> Callable[[], Awaitable[object]]:
         async def one() -> object:

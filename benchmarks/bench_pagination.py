@@ -88,7 +88,7 @@ class MPage(msgspec.Struct, frozen=True):
 
 async def run(quick: bool) -> list[Row]:
     pages = 20 if quick else 200
-    rounds, max_rounds, budget = (2, 2, 0.0) if quick else (7, 25, 20.0)
+    rounds, max_rounds, budget = (2, 2, 0.0) if quick else (7, 25, 15.0)
     with CheapServer(pages=pages) as server:
         uid = server.stack_uid
         items = pages * server.per_page

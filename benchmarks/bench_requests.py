@@ -115,7 +115,7 @@ async def run(quick: bool) -> list[Row]:
     # spreads each burst over all sides alike.
     n = 50 if quick else 100
     steps = 50 if quick else 200
-    rounds, max_rounds, budget = (2, 2, 0.0) if quick else (15, 61, 14.0)
+    rounds, max_rounds, budget = (2, 2, 0.0) if quick else (15, 61, 10.0)
     with CheapServer(pages=2) as server:
         uid = server.stack_uid
         url = f"{server.base_url}/stacks/{uid}"
@@ -181,7 +181,7 @@ async def run(quick: bool) -> list[Row]:
                     "sdk_request": lambda: client.request("GET", f"/stacks/{uid}"),
                     "raw_bytes": lambda: raw_read(session, url, headers),
                 },
-                blocks=3 if quick else 15,
+                blocks=3 if quick else 10,
                 steps=steps,
             )
         described = server.describe()

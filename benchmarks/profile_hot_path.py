@@ -32,10 +32,14 @@ import cProfile
 import json
 import os
 import pstats
+import shutil
+import signal
 import sys
 import sysconfig
+import tempfile
 import time
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -63,8 +67,6 @@ GROUPS: list[tuple[str, Callable[[str], bool]]] = [
 ]
 
 Key = tuple[str, int, str]
-CPU_TIMER = False
-TIMER_TEXT = "wall-clock timer"
 
 
 def group_of(key: Key) -> str:
@@ -100,22 +102,66 @@ def describe(key: Key) -> str:
     return f"{path}:{line}({name})"
 
 
-def report(profile: cProfile.Profile, title: str, requests: int, top: int) -> None:
-    stats = pstats.Stats(profile)
-    table: dict[Key, tuple[int, int, float, float, Any]] = stats.stats  # type: ignore[attr-defined]
+@dataclass
+class Stat:
+    """One function's figures: calls (None when sampled), own and inclusive seconds."""
+
+    calls: float | None
+    own: float
+    inclusive: float
+
+
+def from_cprofile(profile: cProfile.Profile) -> dict[Key, Stat]:
+    table: dict[Key, tuple[int, int, float, float, Any]] = pstats.Stats(profile).stats  # type: ignore[attr-defined]
+    return {key: Stat(nc, tt, ct) for key, (_, nc, tt, ct, _) in table.items()}
+
+
+def from_py_spy(raw: str, rate: int) -> dict[Key, Stat]:
+    """Fold py-spy's raw output (``frame;frame;... count``, root first) into per-function
+    figures: own time from the samples where a function is the leaf, inclusive time from those
+    where it is anywhere in the stack (once per stack)."""
+    table: dict[Key, Stat] = {}
+    for line in raw.splitlines():
+        stack, _, count_text = line.rpartition(" ")
+        if not stack or not count_text.isdigit():
+            continue
+        seconds = int(count_text) / rate
+        keys = [_frame_key(frame) for frame in stack.split(";")]
+        for i, key in enumerate(keys):
+            stat = table.setdefault(key, Stat(None, 0.0, 0.0))
+            if key not in keys[:i]:
+                stat.inclusive += seconds
+        table[keys[-1]].own += seconds
+    return table
+
+
+def _frame_key(frame: str) -> Key:
+    """``name (path:line)`` -> (path, 0, name): one key per function, whatever the line."""
+    name, _, where = frame.rpartition(" (")
+    path = where.rstrip(")").rsplit(":", 1)[0] if where else "~"
+    return path, 0, name or frame
+
+
+def report(table: dict[Key, Stat], title: str, requests: int, options: argparse.Namespace) -> None:
+    top = options.top
     per = 1e6 / requests
-    total = sum(tt for (_, _, tt, _, _) in table.values()) * per
+    total = sum(stat.own for stat in table.values()) * per
     groups: dict[str, float] = {}
-    for key, (_, _, tt, _, _) in table.items():
+    for key, stat in table.items():
         group = group_of(key)
-        groups[group] = groups.get(group, 0.0) + tt * per
+        groups[group] = groups.get(group, 0.0) + stat.own * per
     idle = groups.get("epoll wait", 0.0)
     kernel = groups.get("socket calls", 0.0)
     busy = total - idle - kernel
-    print(f"\n=== {title}: {requests} requests ({TIMER_TEXT})")
+    how = (
+        f"py-spy, {options.rate} samples/s, idle samples left out"
+        if options.sampler == "py-spy"
+        else ("cProfile, CPU timer" if options.cpu_timer else "cProfile, wall-clock timer")
+    )
+    print(f"\n=== {title}: {requests} requests ({how})")
     print(
         f"profiled total {total:.1f} us/request: waiting in epoll (idle) {idle:.1f}, "
-        f"in socket send/recv {kernel:.1f}, Python-level work {busy:.1f}"
+        f"in socket send/recv {kernel:.1f}, the rest (Python-level work) {busy:.1f}"
     )
     print("own time by package (us/request, share of the Python-level work):")
     for group, us in sorted(groups.items(), key=lambda item: -item[1]):
@@ -124,41 +170,84 @@ def report(profile: cProfile.Profile, title: str, requests: int, top: int) -> No
         print(f"  {group:<14} {us:8.1f}  {us / busy * 100:5.1f}%")
 
     def rows(keys: list[Key]) -> None:
-        print(
-            f"  {'tottime':>8} {'cumtime':>8} {'calls':>7}  function   (us/request, calls/request)"
-        )
+        print(f"  {'own':>8} {'incl.':>8} {'calls':>7}  function   (us/request, calls/request)")
         for key in keys:
-            _, nc, tt, ct, _ = table[key]
-            print(f"  {tt * per:8.2f} {ct * per:8.2f} {nc / requests:7.2f}  {describe(key)}")
+            stat = table[key]
+            calls = "-" if stat.calls is None else f"{stat.calls / requests:.2f}"
+            print(
+                f"  {stat.own * per:8.2f} {stat.inclusive * per:8.2f} {calls:>7}  {describe(key)}"
+            )
 
-    sdk = [k for k in table if group_of(k) == "cloud66_async"]
-    sdk.sort(key=lambda k: -table[k][2])
-    print(f"the SDK's own functions, by own time (top {top} of {len(sdk)}):")
+    sdk = sorted((k for k in table if group_of(k) == "cloud66_async"), key=lambda k: -table[k].own)
+    print(f"the SDK's own functions, by own time (tottime; top {top} of {len(sdk)}):")
     rows(sdk[:top])
-    sdk_cum = sorted(sdk, key=lambda k: -table[k][3])
-    print(f"the SDK's functions, by time including callees (top {min(top, 15)}):")
-    rows(sdk_cum[: min(top, 15)])
+    by_inclusive = sorted(sdk, key=lambda k: -table[k].inclusive)
+    print(f"the SDK's functions, by time including callees (cumtime; top {min(top, 15)}):")
+    rows(by_inclusive[: min(top, 15)])
     others = [
         k for k in table if group_of(k) not in ("cloud66_async", "epoll wait", "socket calls")
     ]
-    others.sort(key=lambda k: -table[k][2])
+    others.sort(key=lambda k: -table[k].own)
     print(f"outside the SDK, by own time (top {min(top, 20)}):")
     rows(others[: min(top, 20)])
 
 
 async def profiled(
-    name: str, work: Callable[[], Awaitable[int]], top: int, dump: Path | None
+    name: str, work: Callable[[], Awaitable[int]], options: argparse.Namespace
 ) -> None:
     await work()  # warm-up: connections, caches, first-call costs
-    profile = cProfile.Profile(time.process_time) if CPU_TIMER else cProfile.Profile()
-    profile.enable()
-    requests = await work()
-    profile.disable()
-    report(profile, name, requests, top)
-    if dump is not None:
-        target = dump.with_name(f"{dump.stem}-{name.split(':')[0].replace(' ', '_')}{dump.suffix}")
-        profile.dump_stats(target)
-        print(f"(pstats written to {target})")
+    if options.sampler == "py-spy":
+        table, requests = await _sampled(work, options)
+    else:
+        profile = cProfile.Profile(time.process_time) if options.cpu_timer else cProfile.Profile()
+        profile.enable()
+        requests = await work()
+        profile.disable()
+        table = from_cprofile(profile)
+        if options.dump is not None:
+            dump: Path = options.dump
+            slug = name.split(":")[0].replace(" ", "_")
+            target = dump.with_name(f"{dump.stem}-{slug}{dump.suffix}")
+            profile.dump_stats(target)
+            print(f"(pstats written to {target})")
+    report(table, name, requests, options)
+
+
+def _py_spy_argv(options: argparse.Namespace, out: Path) -> list[str]:
+    exe = shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
+    if not Path(exe).exists():
+        raise SystemExit("--sampler py-spy needs py-spy (pip install py-spy)")
+    argv = [exe, "record", "--pid", str(os.getpid()), "--rate", str(options.rate)]
+    argv += ["--format", "raw", "--full-filenames", "--output", str(out)]
+    if options.native:
+        argv.append("--native")
+    return argv
+
+
+def _read_samples(out: Path, err: bytes, rate: int) -> dict[Key, Stat]:
+    if not out.exists():
+        raise SystemExit(f"py-spy wrote nothing: {err.decode(errors='replace')[-500:]}")
+    return from_py_spy(out.read_text(), rate)
+
+
+async def _sampled(
+    work: Callable[[], Awaitable[int]], options: argparse.Namespace
+) -> tuple[dict[Key, Stat], int]:
+    """Run ``work`` while py-spy samples this process from outside (no per-call overhead)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "samples.txt"
+        spy = await asyncio.create_subprocess_exec(
+            *_py_spy_argv(options, out),
+            stdout=asyncio.subprocess.DEVNULL,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        await asyncio.sleep(1.0)  # let it attach before the measured span
+        try:
+            requests = await work()
+        finally:
+            spy.send_signal(signal.SIGINT)
+            _, err = await asyncio.wait_for(spy.communicate(), 60)
+        return _read_samples(out, err, options.rate), requests
 
 
 async def main(options: argparse.Namespace) -> None:
@@ -239,11 +328,9 @@ async def main(options: argparse.Namespace) -> None:
             chosen = options.workload or ["get", "pages"]
             for key in chosen:
                 title, sdk_work, raw_work = workloads[key]
-                await profiled(f"SDK: {title}", sdk_work, options.top, options.dump)
+                await profiled(f"SDK: {title}", sdk_work, options)
                 if options.baseline:
-                    await profiled(
-                        f"raw aiohttp + json.loads: {title}", raw_work, options.top, options.dump
-                    )
+                    await profiled(f"raw aiohttp + json.loads: {title}", raw_work, options)
 
 
 def parse(argv: list[str] | None = None) -> argparse.Namespace:
@@ -264,15 +351,23 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--cpu-timer",
         action="store_true",
-        help="time with process_time (CPU only; a system call per reading on some machines, so "
-        "every call looks dearer)",
+        help="cProfile times with process_time (CPU only; a system call per reading on some "
+        "machines, so every call looks dearer)",
+    )
+    parser.add_argument(
+        "--sampler",
+        choices=("cprofile", "py-spy"),
+        default="cprofile",
+        help="py-spy: sample from another process instead (pip install py-spy; no per-call "
+        "overhead, no call counts, idle time left out)",
+    )
+    parser.add_argument("--rate", type=int, default=1000, help="py-spy samples per second")
+    parser.add_argument(
+        "--native", action="store_true", help="py-spy: C frames too (msgspec, aiohttp's parser)"
     )
     return parser.parse_args(argv)
 
 
 if __name__ == "__main__":
-    OPTIONS = parse()
-    if OPTIONS.cpu_timer:
-        CPU_TIMER, TIMER_TEXT = True, "CPU timer"
-    asyncio.run(main(OPTIONS))
+    asyncio.run(main(parse()))
     sys.exit(0)

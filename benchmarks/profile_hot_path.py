@@ -34,6 +34,7 @@ import os
 import pstats
 import shutil
 import signal
+import subprocess
 import sys
 import sysconfig
 import tempfile
@@ -69,9 +70,12 @@ GROUPS: list[tuple[str, Callable[[str], bool]]] = [
 Key = tuple[str, int, str]
 
 
+_SOCKET_CALLS = ("send", "recv", "sendto", "recvfrom", "sendmsg", "recvmsg", "__libc_send")
+
+
 def group_of(key: Key) -> str:
     path, _, name = key
-    if path == "~":
+    if path == "~":  # cProfile's built-ins
         if name.startswith("<method 'poll' of 'select.epoll'") or "select.select" in name:
             return "epoll wait"
         if name.startswith("<method '") and "of '_socket.socket' objects>" in name:
@@ -81,10 +85,17 @@ def group_of(key: Key) -> str:
         if "_asyncio" in name:
             return "asyncio"
         return "built-ins"
+    # py-spy's frames: a Python file, or with --native a shared object or a C source file
+    if (path.endswith("selectors.py") and name.endswith("select")) or name == "epoll_wait":
+        return "epoll wait"
+    if "libc" in path and name in _SOCKET_CALLS:
+        return "socket calls"
     resolved = path if path.startswith("<") else str(Path(path).resolve())
     for group, match in GROUPS:
         if match(resolved):
             return group
+    if resolved.endswith((".c", ".h")) or ".so" in resolved or "python3" in resolved:
+        return "native"
     return "other"
 
 
@@ -154,7 +165,7 @@ def report(table: dict[Key, Stat], title: str, requests: int, options: argparse.
     kernel = groups.get("socket calls", 0.0)
     busy = total - idle - kernel
     how = (
-        f"py-spy, {options.rate} samples/s, idle samples left out"
+        f"py-spy, {options.rate} samples/s; the waits are py-spy's guess of idle"
         if options.sampler == "py-spy"
         else ("cProfile, CPU timer" if options.cpu_timer else "cProfile, wall-clock timer")
     )
@@ -224,6 +235,17 @@ def _py_spy_argv(options: argparse.Namespace, out: Path) -> list[str]:
     return argv
 
 
+def _start_py_spy(argv: list[str]) -> subprocess.Popen[bytes]:
+    # A plain Popen, not asyncio's: asyncio's child watcher would add a thread to the samples.
+    return subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+
+def _stop_py_spy(spy: subprocess.Popen[bytes]) -> bytes:
+    spy.send_signal(signal.SIGINT)
+    _, err = spy.communicate(timeout=60)
+    return err
+
+
 def _read_samples(out: Path, err: bytes, rate: int) -> dict[Key, Stat]:
     if not out.exists():
         raise SystemExit(f"py-spy wrote nothing: {err.decode(errors='replace')[-500:]}")
@@ -236,17 +258,12 @@ async def _sampled(
     """Run ``work`` while py-spy samples this process from outside (no per-call overhead)."""
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "samples.txt"
-        spy = await asyncio.create_subprocess_exec(
-            *_py_spy_argv(options, out),
-            stdout=asyncio.subprocess.DEVNULL,
-            stderr=asyncio.subprocess.PIPE,
-        )
+        spy = _start_py_spy(_py_spy_argv(options, out))
         await asyncio.sleep(1.0)  # let it attach before the measured span
         try:
             requests = await work()
         finally:
-            spy.send_signal(signal.SIGINT)
-            _, err = await asyncio.wait_for(spy.communicate(), 60)
+            err = _stop_py_spy(spy)
         return _read_samples(out, err, options.rate), requests
 
 

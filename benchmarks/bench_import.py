@@ -53,7 +53,7 @@ def import_tree(module: str) -> dict[str, tuple[int, int]]:
 
 
 async def run(quick: bool) -> list[Row]:
-    rounds = 5 if quick else 15
+    rounds = 5 if quick else 11
     samples: dict[str, list[float]] = {"cloud66_async": [], "aiohttp": []}
     for module in samples:  # warm-up: file cache and __pycache__
         import_seconds(module)

@@ -96,7 +96,7 @@ def _requests(server: CheapServer, stacks: int, pages: int) -> list[bytes]:
 
 
 async def run(quick: bool) -> list[Row]:
-    stacks, pages, rounds = (300, 100, 2) if quick else (STACK_REQUESTS, PAGE_REQUESTS, 5)
+    stacks, pages, rounds = (300, 100, 2) if quick else (STACK_REQUESTS, PAGE_REQUESTS, 3)
     configs: dict[str, dict[str, str]] = {}
     if importlib.util.find_spec("uvloop") is not None:
         configs["protocol/uvloop"] = {"loop": "uvloop"}

@@ -19,9 +19,10 @@ Routes (under ``/api/3``; anything else gets a JSON 404):
 * ``GET /stacks?page=N`` -> the small list (one page).
 
 The request's headers are not checked (no token, no ``Accept``): a benchmark server that read
-them would be measuring itself. Every answer carries the headers the fake sends that the SDK
-reads (``Content-Type``, ``X-RateLimit-Limit``, ``X-RateLimit-Remaining``, ``X-Request-ID``),
-with fixed values.
+them would be measuring itself. A request body is skipped by its ``Content-Length`` (chunked
+bodies are not understood: the SDK's GETs send none). Every answer carries the headers the fake
+sends that the SDK reads (``Content-Type``, ``X-RateLimit-Limit``, ``X-RateLimit-Remaining``,
+``X-Request-ID``), with fixed values.
 
 ``--impl aiohttp`` serves the same prebuilt bodies through ``aiohttp.web`` instead, only to
 show what the protocol server saves (``bench_server.py``).
@@ -233,7 +234,9 @@ class CheapHTTP(asyncio.Protocol):
             start = head_end + body_length
             found, answer = router.route(target)
             self._stats.requests += 1
-            transport.write(answer if found or method == b"GET" else http_response(b"", "405"))
+            if not found and method != b"GET":
+                answer = http_response(b"", "405 Method Not Allowed")
+            transport.write(answer)
             if close:
                 transport.close()
                 return

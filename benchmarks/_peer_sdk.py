@@ -16,6 +16,8 @@ from typing import Annotated, Any, Generic, TypeVar
 import httpx
 from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict
 
+__all__ = ["AsyncPage", "AsyncPaginator", "PeerClient", "Server", "Stack"]
+
 T = TypeVar("T", bound=BaseModel)
 
 
@@ -169,6 +171,3 @@ class PeerClient:
 
     async def __aexit__(self, *exc_info: object) -> None:
         await self.close()
-
-
-__all__ = ["AsyncPage", "AsyncPaginator", "PeerClient", "Server", "Stack"]

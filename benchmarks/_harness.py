@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
+import gc
+import importlib.util
 import json
 import os
 import platform
@@ -16,28 +19,27 @@ import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Awaitable, Callable, Coroutine, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from _peer_sdk import PeerClient
 
 HERE = Path(__file__).resolve().parent
 SERVER_SCRIPT = HERE / "_server.py"
+CHEAP_SERVER_SCRIPT = HERE / "_cheap_server.py"
 
 
 # -- the server process ------------------------------------------------------------------------
 
 
-class Server:
-    """A FakeCloud66 in its own process (``_server.py``), with a line-based control channel.
+class _Child:
+    """A helper process that prints one JSON line when ready, then answers JSON lines on stdin."""
 
-    >>> with Server(stacks=1, servers_per_stack=6000) as server:   # doctest: +SKIP
-    ...     server.base_url, server.token, server.stack_uids[0]
-    ...     server.call("clear_log")
-    """
-
-    def __init__(self, **options: Any) -> None:
-        self.argv = [sys.executable, str(SERVER_SCRIPT)]
+    def __init__(self, script: Path, options: dict[str, Any]) -> None:
+        self.argv = [sys.executable, str(script)]
         for key, value in options.items():
             flag = "--" + key.replace("_", "-")
             if value is None or value is False:
@@ -49,12 +51,10 @@ class Server:
             else:
                 self.argv += [flag, str(value)]
         self.proc: subprocess.Popen[str] | None = None
-        self.base_url = ""
-        self.token = ""
-        self.stack_uids: list[str] = []
+        self.ready: dict[str, Any] = {}
         self.startup_seconds = 0.0
 
-    def __enter__(self) -> Server:
+    def _start(self) -> None:
         started = time.perf_counter()
         self.proc = subprocess.Popen(
             self.argv,
@@ -67,13 +67,11 @@ class Server:
         line = self.proc.stdout.readline()
         if not line:
             self.proc.wait(10)
-            raise RuntimeError(f"the fake's server process exited ({self.proc.returncode})")
-        ready = json.loads(line)
-        self.base_url = ready["base_url"]
-        self.token = ready["token"]
-        self.stack_uids = ready["stack_uids"]
+            raise RuntimeError(
+                f"{self.argv[1]} exited before it was ready ({self.proc.returncode})"
+            )
+        self.ready = json.loads(line)
         self.startup_seconds = time.perf_counter() - started
-        return self
 
     def call(self, cmd: str, **args: Any) -> Any:
         """Send one control command; return its JSON answer (raise on an error answer)."""
@@ -83,17 +81,13 @@ class Server:
         proc.stdin.flush()
         line = proc.stdout.readline()
         if not line:
-            raise RuntimeError(f"the fake's server process died during {cmd!r}")
+            raise RuntimeError(f"the server process died during {cmd!r}")
         answer = json.loads(line)
         if isinstance(answer, dict) and "error" in answer:
             raise RuntimeError(f"server command {cmd!r} failed: {answer['error']}")
         return answer
 
-    def log(self) -> list[LogRow]:
-        """The fake's request log, in arrival order."""
-        return [LogRow(*row) for row in self.call("log")["log"]]
-
-    def __exit__(self, *exc_info: object) -> None:
+    def _stop(self) -> None:
         proc, self.proc = self.proc, None
         if proc is None:
             return
@@ -109,6 +103,91 @@ class Server:
         finally:
             if proc.stdout is not None:
                 proc.stdout.close()
+
+
+class Server(_Child):
+    """A FakeCloud66 in its own process (``_server.py``), with a line-based control channel.
+
+    >>> with Server(stacks=1, servers_per_stack=6000) as server:   # doctest: +SKIP
+    ...     server.base_url, server.token, server.stack_uids[0]
+    ...     server.call("clear_log")
+    """
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(SERVER_SCRIPT, options)
+        self.base_url = ""
+        self.token = ""
+        self.stack_uids: list[str] = []
+
+    def __enter__(self) -> Server:
+        self._start()
+        self.base_url = self.ready["base_url"]
+        self.token = self.ready["token"]
+        self.stack_uids = self.ready["stack_uids"]
+        return self
+
+    def log(self) -> list[LogRow]:
+        """The fake's request log, in arrival order."""
+        return [LogRow(*row) for row in self.call("log")["log"]]
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._stop()
+
+
+class CheapServer(_Child):
+    """The near-free benchmark server (``_cheap_server.py``) in its own process.
+
+    >>> with CheapServer(pages=200) as server:                      # doctest: +SKIP
+    ...     server.base_url, server.stack_uid, server.stats()
+    """
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(CHEAP_SERVER_SCRIPT, options)
+        self.base_url = ""
+        self.token = ""
+        self.stack_uid = ""
+        self.pages = 0
+        self.per_page = 0
+
+    def __enter__(self) -> CheapServer:
+        self._start()
+        self.base_url = self.ready["base_url"]
+        self.token = self.ready["token"]
+        self.stack_uid = self.ready["stack_uid"]
+        self.pages = self.ready["pages"]
+        self.per_page = self.ready["per_page"]
+        return self
+
+    def stats(self) -> ServerStats:
+        """What the server has done so far: requests, connections accepted, CPU seconds."""
+        answer = self.call("stats")
+        return ServerStats(int(answer["requests"]), int(answer["connections"]), answer["cpu"])
+
+    def cpu_split(self) -> tuple[float, float]:
+        """The server process's (user, kernel) CPU seconds so far."""
+        answer = self.call("stats")
+        return float(answer["user"]), float(answer["system"])
+
+    def describe(self) -> str:
+        """One line on what served the benchmark."""
+        r = self.ready
+        return (
+            f"cheap server ({r['impl']} on {r['loop']}, own process): {r['pages']} pages of "
+            f"{r['per_page']} servers, {r['page_bytes']:,} bytes a page, stack {r['stack_bytes']} "
+            "bytes"
+        )
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._stop()
+
+
+@dataclass(frozen=True)
+class ServerStats:
+    """The cheap server's counters (since it started) and its process's CPU seconds."""
+
+    requests: int
+    connections: int
+    cpu: float
 
 
 @dataclass(frozen=True)
@@ -160,6 +239,131 @@ async def abab(
     return times
 
 
+@dataclass
+class Pass:
+    """One timed pass of one side: wall and CPU seconds of this process, and the server's."""
+
+    wall: float
+    cpu: float
+    server_cpu: float | None = None
+    server_requests: int | None = None
+    server_connections: int | None = None
+
+
+async def alternate(
+    sides: Mapping[str, Callable[[], Awaitable[object]]],
+    *,
+    rounds: int,
+    max_rounds: int | None = None,
+    budget: float = 0.0,
+    warmup: int = 1,
+    server: CheapServer | None = None,
+) -> dict[str, list[Pass]]:
+    """Run every side once a round, for ``rounds`` rounds (more up to ``max_rounds`` while the
+    timed passes have taken less than ``budget`` seconds), after ``warmup`` untimed rounds.
+
+    The order turns each round (A B C, B C A, C A B, ...), so no side always runs first, right
+    after another's garbage. Each pass is timed in wall time (``perf_counter``) and in this
+    process's CPU time (``process_time``, all threads): the server runs in another process, so
+    the CPU time is the client's own cost whatever the server and the machine's other jobs do.
+    With ``server``, the server's CPU seconds and request count over the pass are read too
+    (outside the timed span). Garbage is collected before every pass.
+    """
+    names = list(sides)
+    out: dict[str, list[Pass]] = {name: [] for name in names}
+    for _ in range(warmup):
+        for fn in sides.values():
+            await fn()
+    limit = max(rounds, max_rounds or rounds)
+    spent = 0.0
+    done = 0
+    while done < rounds or (done < limit and spent < budget):
+        shift = done % len(names)
+        for name in names[shift:] + names[:shift]:
+            gc.collect()
+            before = server.stats() if server is not None else None
+            wall0, cpu0 = time.perf_counter(), time.process_time()
+            await sides[name]()
+            cpu = time.process_time() - cpu0
+            wall = time.perf_counter() - wall0
+            spent += wall
+            sample = Pass(wall, cpu)
+            if server is not None and before is not None:
+                after = server.stats()
+                sample.server_requests = after.requests - before.requests
+                sample.server_connections = after.connections - before.connections
+                sample.server_cpu = after.cpu - before.cpu
+            out[name].append(sample)
+        done += 1
+    return out
+
+
+def walls(passes: Sequence[Pass]) -> list[float]:
+    return [p.wall for p in passes]
+
+
+def cpus(passes: Sequence[Pass]) -> list[float]:
+    return [p.cpu for p in passes]
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """Side A against side B over the same rounds, as rates (higher is better)."""
+
+    a: float  # A's median, in the unit given
+    b: float
+    ratio: float  # a / b: the ratio of medians
+    round_median: float  # the median of the per-round ratios
+    round_min: float
+    round_max: float
+
+    def spread(self) -> str:
+        """The per-round ratios: median [min..max]."""
+        return f"per round {self.round_median:.3f} [{self.round_min:.3f}..{self.round_max:.3f}]"
+
+
+def compare_rates(
+    a: Sequence[float], b: Sequence[float], work: float, work_b: float | None = None
+) -> Comparison:
+    """A's rate against B's, from seconds per pass (``work`` units per pass; ``work_b`` for B
+    when its passes do a different amount)."""
+    wb = work if work_b is None else work_b
+    per_round = [(work / x) / (wb / y) for x, y in zip(a, b, strict=True)]
+    rate_a, rate_b = work / median(a), wb / median(b)
+    return Comparison(
+        rate_a, rate_b, rate_a / rate_b, median(per_round), min(per_round), max(per_round)
+    )
+
+
+def us_per(seconds: Sequence[float], count: int) -> list[float]:
+    """Seconds per pass -> microseconds per unit."""
+    return [s / count * 1e6 for s in seconds]
+
+
+def difference_note(a: Sequence[float], b: Sequence[float], unit: str = "us") -> str:
+    """The per-round differences a - b: median [min..max]."""
+    diffs = [x - y for x, y in zip(a, b, strict=True)]
+    return f"per round {median(diffs):+.1f} [{min(diffs):+.1f}..{max(diffs):+.1f}] {unit}"
+
+
+def side_note(name: str, passes: Sequence[Pass], count: int, unit: str = "request") -> str:
+    """A side's wall and CPU microseconds per unit (median and min..max), and the server's."""
+    wall, cpu = us_per(walls(passes), count), us_per(cpus(passes), count)
+    text = (
+        f"{name}: wall {median(wall):.1f} us/{unit} ({spread(wall)}), "
+        f"client CPU {median(cpu):.1f} us/{unit} ({spread(cpu)})"
+    )
+    per = [
+        p.server_cpu / p.server_requests * 1e6
+        for p in passes
+        if p.server_cpu is not None and p.server_requests
+    ]
+    if per:
+        opened = sum(p.server_connections or 0 for p in passes)
+        text += f", server CPU {median(per):.1f} us/request, {opened} connections opened"
+    return text
+
+
 def paired_ratio(a: Sequence[float], b: Sequence[float]) -> float:
     """The median of the per-round ratios a[i] / b[i] (each pair ran back to back)."""
     return median([x / y for x, y in zip(a, b, strict=True)])
@@ -200,6 +404,7 @@ class Row:
     target: str
     met: bool | None  # None: reported for information, no target
     notes: list[str] = field(default_factory=list)
+    spread: str = ""  # the per-round spread of the compared figure (see Comparison.spread)
 
 
 def fmt(value: float | None, digits: int = 4) -> str:
@@ -218,7 +423,9 @@ def print_rows(rows: Sequence[Row]) -> None:
         print(
             f"  [{row.bench}] {row.name}: SDK {fmt(row.sdk)} {row.unit}, "
             f"baseline {fmt(row.baseline)} {row.unit if row.baseline is not None else ''}".rstrip()
-            + f", ratio {fmt(row.ratio, 3)} (target {row.target}) -> {met}"
+            + f", ratio {fmt(row.ratio, 3)}"
+            + (f" ({row.spread})" if row.spread else "")
+            + f" (target {row.target}) -> {met}"
         )
         for note in row.notes:
             print(f"      {note}")
@@ -252,7 +459,7 @@ def machine() -> dict[str, str]:
     import msgspec
 
     versions = {"aiohttp": aiohttp.__version__, "msgspec": msgspec.__version__}
-    for name in ("pydantic", "orjson"):
+    for name in ("pydantic", "httpx", "uvloop"):
         try:
             versions[name] = __import__(name).__version__
         except ImportError:
@@ -266,15 +473,54 @@ def machine() -> dict[str, str]:
     }
 
 
-def raw_headers(token: str) -> dict[str, str]:
-    """The headers the SDK sends on a GET (a fresh ``Request-Id`` is added per request)."""
+PEER_MISSING = (
+    "the peer SDK is left out: httpx or pydantic is not installed (tox -e bench has them)"
+)
+
+
+def peer_installed() -> bool:
+    """Whether the peer SDK (``_peer_sdk.py``: httpx + pydantic) can run here."""
+    return all(importlib.util.find_spec(name) is not None for name in ("httpx", "pydantic"))
+
+
+async def open_peer(
+    stack: contextlib.AsyncExitStack, token: str, base_url: str, headers: dict[str, str]
+) -> PeerClient | None:
+    """The peer SDK's client, closed with ``stack``; ``None`` when httpx or pydantic is missing
+    (the benchmarks then leave the peer's side out and say so)."""
+    if not peer_installed():
+        return None
+    from _peer_sdk import PeerClient
+
+    return await stack.enter_async_context(PeerClient(token, base_url, headers))
+
+
+async def sdk_headers(base_url: str, token: str) -> dict[str, str]:
+    """The headers the SDK sends on a GET, as aiohttp saw them (minus its ``Request-Id``).
+
+    Captured through the client's public ``trace_configs``, so the raw baselines send what the
+    SDK sends (``Authorization``, ``Accept``, ``User-Agent``, ...) whatever its internals are;
+    the baselines add a fresh ``Request-Id`` per request, as the SDK does.
+    """
     import aiohttp
 
-    from cloud66_async import __version__
-    from cloud66_async._sansio import user_agent
+    from cloud66_async import Client, Cloud66Error
 
-    return {
-        "Authorization": f"Bearer {token}",
-        "Accept": "application/json",
-        "User-Agent": user_agent(__version__, aiohttp.__version__),
-    }
+    seen: list[dict[str, str]] = []
+
+    async def on_start(
+        session: aiohttp.ClientSession, context: Any, params: aiohttp.TraceRequestStartParams
+    ) -> None:
+        seen.append(dict(params.headers))
+
+    trace = aiohttp.TraceConfig()
+    trace.on_request_start.append(on_start)
+    async with Client(token, base_url=base_url, rate_limit=None, trace_configs=[trace]) as client:
+        with contextlib.suppress(Cloud66Error):  # the headers were sent all the same
+            await client.request("GET", "/stacks", params={"page": 1})
+    if not seen:
+        raise RuntimeError("the SDK sent no request to capture its headers from")
+    headers = seen[0]
+    for key in [k for k in headers if k.lower() == "request-id"]:
+        del headers[key]
+    return headers

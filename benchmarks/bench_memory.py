@@ -26,7 +26,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from _harness import Row, Server, bench_main, raw_headers
+from _harness import Row, Server, bench_main, sdk_headers
 
 PAGES = 10_000
 WARMUP = 300
@@ -43,7 +43,9 @@ def _status() -> dict[str, int]:
     return out
 
 
-async def _stream(side: str, base_url: str, token: str, uid: str, pages: int) -> dict[str, Any]:
+async def _stream(
+    side: str, base_url: str, token: str, uid: str, pages: int, headers: dict[str, str]
+) -> dict[str, Any]:
     samples: list[int] = []
 
     if side == "sdk":
@@ -66,7 +68,6 @@ async def _stream(side: str, base_url: str, token: str, uid: str, pages: int) ->
         import aiohttp
 
         session = aiohttp.ClientSession()
-        headers = raw_headers(token)
         url = f"{base_url}/stacks/{uid}/servers"
 
         async def stream(limit: int | None) -> int:
@@ -117,7 +118,7 @@ async def _stream(side: str, base_url: str, token: str, uid: str, pages: int) ->
     }
 
 
-def _child(side: str, server: Server, pages: int) -> dict[str, Any]:
+def _child(side: str, server: Server, pages: int, headers: dict[str, str]) -> dict[str, Any]:
     """Run one stream in a fresh interpreter; return what it measured."""
     out = subprocess.run(
         [
@@ -129,6 +130,7 @@ def _child(side: str, server: Server, pages: int) -> dict[str, Any]:
             server.token,
             server.stack_uids[0],
             str(pages),
+            json.dumps(headers),
         ],
         check=True,
         capture_output=True,
@@ -145,8 +147,9 @@ def _mb(kb: int) -> float:
 async def run(quick: bool) -> list[Row]:
     pages = 1000 if quick else PAGES
     with Server(stacks=1, servers_per_stack=30, servers_total=pages, per_page=1) as server:
-        sdk = _child("sdk", server, pages)
-        raw = _child("raw", server, pages)
+        headers = await sdk_headers(server.base_url, server.token)
+        sdk = _child("sdk", server, pages, headers)
+        raw = _child("raw", server, pages, headers)
     growth = {r["side"]: _mb(r["hwm_after_kb"] - r["hwm_before_kb"]) for r in (sdk, raw)}
     notes = []
     for r in (sdk, raw):
@@ -173,8 +176,8 @@ async def run(quick: bool) -> list[Row]:
 
 
 def _child_main(argv: list[str]) -> None:
-    side, base_url, token, uid, pages = argv
-    result = asyncio.run(_stream(side, base_url, token, uid, int(pages)))
+    side, base_url, token, uid, pages, headers = argv
+    result = asyncio.run(_stream(side, base_url, token, uid, int(pages), json.loads(headers)))
     print(json.dumps(result))
 
 

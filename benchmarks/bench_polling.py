@@ -127,6 +127,8 @@ async def run(quick: bool) -> list[Row]:
                 f"{INTERVAL:g}s; baseline = one actions.wait per action (information)",
                 *notes,
             ],
+            f"runs {min(r['per_tick'] for r in runs['sdk']):.3g}.."
+            f"{max(r['per_tick'] for r in runs['sdk']):.3g} GET/tick",
         )
     ]
 

@@ -9,7 +9,7 @@ its own cap) vs plain page-by-page iteration. Target: prefetch time <= 0.3x page
 
 from __future__ import annotations
 
-from _harness import Row, Server, abab, bench_main, median, spread
+from _harness import Row, Server, abab, bench_main, median, paired_ratio, spread
 
 from cloud66_async import Client
 
@@ -51,6 +51,7 @@ async def run(quick: bool) -> list[Row]:
                 budget=budget,
             )
     ratio = median(times["prefetch"]) / median(times["sequential"])
+    per_round = [a / b for a, b in zip(times["prefetch"], times["sequential"], strict=True)]
     floor = pages * LATENCY
     return [
         Row(
@@ -68,6 +69,8 @@ async def run(quick: bool) -> list[Row]:
                 f"{floor:.2f} s ({pages} x {LATENCY * 1000:.0f} ms), prefetch's floor is about "
                 f"{(1 + -(-(pages - 1) // PREFETCH)) * LATENCY:.2f} s",
             ],
+            f"per round {paired_ratio(times['prefetch'], times['sequential']):.3f} "
+            f"[{min(per_round):.3f}..{max(per_round):.3f}]",
         )
     ]
 

@@ -174,6 +174,7 @@ async def run(quick: bool) -> list[Row]:
                     f"{len(runs)} runs: {spread(times)} s",
                     *_describe(runs),
                 ],
+                f"runs {spread(times)} s",
             )
         )
         rows.append(
@@ -194,6 +195,7 @@ async def run(quick: bool) -> list[Row]:
                     f"worst a/b {worst:.2f}, worst a/c {worst_known:.2f}; 503s to requests sent "
                     f"after the client knew, all runs: {avoidable}",
                 ],
+                f"503s per run {spread([float(r['n503']) for r in runs])}",
             )
         )
     return rows

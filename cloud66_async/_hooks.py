@@ -32,7 +32,11 @@ class RequestEvent:
 
 @attrs.frozen
 class ResponseEvent:
-    """An attempt got an answer (any status). ``elapsed`` is in seconds."""
+    """An attempt got an answer (any status). ``elapsed`` is in seconds.
+
+    ``warning`` is the answer's ``X-Cloud66-Warning`` header, when it had one (it is also
+    issued as a :class:`~cloud66_async.Cloud66Warning`).
+    """
 
     method: str
     url: str
@@ -40,6 +44,7 @@ class ResponseEvent:
     request_id: str
     status: int
     elapsed: float
+    warning: str | None = None
 
 
 @attrs.frozen

@@ -63,7 +63,11 @@ PATH_QUIRKS = {"Delete Device": ("/users/{id}/devices/token", "/users/{id}/devic
 
 # Parameters the blueprint documents outside its "+ Parameters" lists: "Run Stack action" has
 # `value` in its command table ("value=1 for enable, value=0 for disable").
-EXTRA_PARAMS = {"Run Stack action": {"value"}}
+EXTRA_PARAMS = {
+    "Run Stack action": {"value"},
+    # The live API's name for services_filter (its documentation and the official Go client).
+    "Redeploy": {"services"},
+}
 
 
 # -- the blueprint parser --------------------------------------------------------------------
@@ -331,7 +335,11 @@ TABLE: dict[str, Case] = {
         in_stack(),
         lambda c, i: c.deployments.redeploy(EXAMPLE, git_ref="main", services=["web", "api"]),
         RedeployResult,
-        sent=lambda ids: {"git_ref": "main", "services_filter": "web,api"},
+        sent=lambda ids: {
+            "git_ref": "main",
+            "services": ["web", "api"],
+            "services_filter": "web,api",
+        },
     ),
     "Cancel deployment": Case(
         "deployments.cancel",

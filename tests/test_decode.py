@@ -10,7 +10,7 @@ import pytest
 
 import cloud66_async.models as M
 from cloud66_async._converter import make_converter
-from cloud66_async._fastjson import FastDecoder
+from cloud66_async._decode import FastPath as FastDecoder
 
 SAMPLES = Path(__file__).parent / "samples"
 MANIFEST: dict[str, dict[str, Any]] = json.loads((SAMPLES / "manifest.json").read_text())

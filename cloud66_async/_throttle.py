@@ -220,9 +220,11 @@ class RateLimiter:
         self._wakeup = _Wakeup()
 
     def _prune(self, now: float) -> None:
-        horizon = now - self.limit.per
+        # The same sum as acquire's `frees_at`, so that rounding can never leave a stamp that
+        # is neither pruned nor waited for (a wait of 0 s, for ever).
+        per = self.limit.per
         stamps = self._stamps
-        while stamps and stamps[0] <= horizon:
+        while stamps and stamps[0] + per <= now:
             stamps.popleft()
 
     def local_remaining(self) -> int:

@@ -11,13 +11,15 @@ from __future__ import annotations
 import inspect
 import logging
 from collections.abc import Awaitable, Callable
-from typing import Any, TypeAlias
+from typing import Any, TypeAlias, TypeVar
 
 import attrs
 
 __all__ = ["Hooks", "RequestEvent", "ResponseEvent", "RetryEvent", "ThrottleEvent", "emit"]
 
 logger = logging.getLogger("cloud66_async")
+
+E = TypeVar("E")
 
 
 @attrs.frozen
@@ -95,7 +97,7 @@ class Hooks:
     on_throttle: Callable[[ThrottleEvent], Awaitable[None] | None] | None = None
 
 
-async def emit(hook: Callable[[Any], Awaitable[None] | None] | None, event: object) -> None:
+async def emit(hook: Callable[[E], object] | None, event: E) -> None:
     """Call ``hook`` with ``event``; log and swallow anything it raises (but cancellation)."""
     if hook is None:
         return

@@ -150,7 +150,7 @@ async def wait_action(
     timeout: float | None,
     poll_interval: float,
     max_poll_interval: float,
-    on_progress: Callable[[Action], Any] | None,
+    on_progress: Callable[[Action], object] | None,
 ) -> Action:
     """Poll one action until it finishes (see :meth:`ActionsManager.wait`)."""
     stack_uid = _check_action(action)
@@ -186,7 +186,7 @@ async def wait_many(
     timeout: float | None,
     poll_interval: float,
     max_poll_interval: float,
-    on_progress: Callable[[Action], Any] | None,
+    on_progress: Callable[[Action], object] | None,
     raise_on_failure: bool,
 ) -> list[Action]:
     """Wait for several actions, reading each stack's action list once per tick."""
@@ -286,7 +286,7 @@ async def wait_deployment(
     timeout: float | None,
     poll_interval: float,
     max_poll_interval: float,
-    on_progress: Callable[[Any], Any] | None,
+    on_progress: Callable[[Action | Deployment], object] | None,
 ) -> Deployment:
     """Wait for the deployment a redeploy started (see :meth:`DeploymentsManager.wait`)."""
     seconds, deadline = _deadline(timeout, DEFAULT_DEPLOY_TIMEOUT)

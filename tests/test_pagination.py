@@ -163,3 +163,20 @@ def test_bad_prefetch() -> None:
     client = Client("t", base_url="http://127.0.0.1:9/api/3")
     with pytest.raises(ConfigError):
         client.stacks.list().with_prefetch(-1)
+
+
+async def test_first_with_max_items_zero_sends_nothing(fake: FakeCloud66, client: Client) -> None:
+    """The old first() fetched page 1 and returned its first item even with max_items=0."""
+    assert await client.stacks.list(max_items=0).first() is None
+    assert await client.stacks.list(max_items=0).collect() == []
+    assert fake.request_log == []
+
+
+async def test_first_of_a_filtered_list_reads_on_until_an_item_is_kept(
+    fake: FakeCloud66, client: Client
+) -> None:
+    last = fake.stack_uids[-1]  # on page 3 of the fake's 75 stacks
+    kept = client.stacks.list().filter(lambda s: s.uid == last)
+    found = await kept.first()
+    assert found is not None and found.uid == last
+    assert [r.query["page"] for r in fake.requests("GET", "/stacks")] == ["1", "2", "3"]

@@ -10,10 +10,12 @@ API rightly must pass, so a failure is about the misuse, not the set-up).
 
 from __future__ import annotations
 
+import inspect
 import re
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any, get_args, get_type_hints
 
 import pytest
 
@@ -123,3 +125,47 @@ def test_the_control_snippet_type_checks(mypy_output: dict[str, str]) -> None:
 @pytest.mark.parametrize("name", sorted(EXPECTED))
 def test_a_misuse_fails_mypy_strict(mypy_output: dict[str, str], name: str) -> None:
     assert re.search(EXPECTED[name], mypy_output[name]), mypy_output[name]
+
+
+# Where Any is the honest type: JSON payloads of the escape hatch, and the untyped raw view
+# (its typed twin is Client.raw_response).
+ANY_ALLOWED = {
+    ("Client", "request", "params"),
+    ("Client", "request", "json"),
+    ("Client", "request", "return"),
+    ("Client", "with_raw_response", "return"),
+}
+
+
+def _has_any(annotation: object) -> bool:
+    return annotation is Any or any(_has_any(arg) for arg in get_args(annotation))
+
+
+def test_public_signatures_carry_no_any() -> None:
+    import cloud66_async as c66
+    from cloud66_async import resources
+
+    classes: list[type] = [
+        c66.Client,
+        c66.Paginator,
+        c66.Page,
+        c66.Hooks,
+        c66.RawResponse,
+        c66.Success,
+        c66.Failure,
+        c66.MockTransport,
+        c66.RateLimitState,
+        *(getattr(resources, n) for n in resources.__all__ if n.endswith("Manager")),
+    ]
+    found = []
+    for cls in classes:
+        for name, member in inspect.getmembers(cls):
+            if name.startswith("_") and name != "__init__":
+                continue
+            fn = member.fget if isinstance(member, property) else member
+            if not callable(fn):
+                continue
+            for param, annotation in get_type_hints(fn).items():
+                if _has_any(annotation) and (cls.__name__, name, param) not in ANY_ALLOWED:
+                    found.append(f"{cls.__name__}.{name}: {param}: {annotation}")
+    assert found == []

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
-from typing import Any
 
 import attrs
 
 from .._paging import Paginator
 from .._polling import wait_deployment
-from ..models import Deployment, OperationResult, RedeployResult
+from ..models import Action, Deployment, OperationResult, RedeployResult
 from . import _validate as v
 from ._base import Manager, Polls, _check_wait
 from ._endpoints import E
@@ -95,7 +94,7 @@ class DeploymentsManager(Manager):
         timeout: float | None = None,
         poll_interval: float = 2.0,
         max_poll_interval: float = 30.0,
-        on_progress: Callable[[Any], Any] | None = None,
+        on_progress: Callable[[Action | Deployment], object] | None = None,
     ) -> Deployment:
         """Wait for a stack's deployment to finish; return it.
 

@@ -226,7 +226,7 @@ class ActionsManager(Manager):
         timeout: float | None = None,
         poll_interval: float = 1.0,
         max_poll_interval: float = 15.0,
-        on_progress: Callable[[Action], Any] | None = None,
+        on_progress: Callable[[Action], object] | None = None,
     ) -> Action:
         """Poll a stack action until it finishes; return the finished action.
 
@@ -253,7 +253,7 @@ class ActionsManager(Manager):
         timeout: float | None = None,
         poll_interval: float = 1.0,
         max_poll_interval: float = 15.0,
-        on_progress: Callable[[Action], Any] | None = None,
+        on_progress: Callable[[Action], object] | None = None,
         raise_on_failure: bool = True,
     ) -> builtins.list[Action]:
         """Wait for several actions; return them finished, in the order given.

@@ -356,12 +356,8 @@ class Requester:
             try:
                 started = clock()
                 deadline = started + max(0.0, policy.throttle_max_wait - spent) + credit
-                # The limiter first, the gate second: a request that waited for the limiter
-                # still sees a gate closed in the meantime, and whoever goes as the gate's
-                # probe already holds what the limiter gives.
-                permit = await self._acquire(limiter, deadline, request_id, method, short_url)
-                ticket = await self._enter(
-                    gate, limiter, permit, deadline, request_id, method, short_url
+                permit, ticket = await self._pass(
+                    limiter, gate, deadline, request_id, method, short_url
                 )
                 now = clock()
                 spent += max(0.0, now - started - credit)
@@ -466,6 +462,52 @@ class Requester:
                 _record(Answer(result.status, result.headers, result.body, request_id, method, url))
             raise error
 
+    async def _pass(
+        self,
+        limiter: Limiter | None,
+        gate: Gate,
+        deadline: float,
+        request_id: str,
+        method: str,
+        short_url: str,
+    ) -> tuple[Permit | None, Ticket]:
+        """Wait until the rate budget and the throttle gate both let this request go now.
+
+        The limiter first, the gate second: a request that waited for the limiter still sees a
+        gate closed in the meantime. A request the gate holds back gives its place in the window
+        back while it waits, and takes one again when it passes, so the window counts when
+        requests go, not when they started waiting.
+        """
+        clock = self.engine.clock
+        while True:
+            permit = await self._acquire(limiter, deadline, request_id, method, short_url)
+            try:
+                return permit, await gate.enter(clock())  # only if it needs no wait
+            except WaitTooLong:
+                pass
+            except BaseException:
+                await self._refund(limiter, permit)
+                raise
+            await self._refund(limiter, permit)
+            ticket = await self._enter(gate, deadline, request_id, method, short_url)
+            if limiter is None:
+                return None, ticket
+            try:
+                return await limiter.acquire(clock()), ticket
+            except WaitTooLong:
+                # No room in the window right now: let another request probe, and wait for
+                # the window first.
+                await gate.abandoned(ticket)
+            except BaseException:
+                with anyio.CancelScope(shield=True):
+                    await gate.abandoned(ticket)
+                raise
+
+    async def _refund(self, limiter: Limiter | None, permit: Permit | None) -> None:
+        if permit is not None and limiter is not None:
+            with anyio.CancelScope(shield=True):
+                await limiter.release(permit, sent=False)  # never sent: it uses no budget
+
     async def _acquire(
         self,
         limiter: Limiter | None,
@@ -482,24 +524,12 @@ class Requester:
             raise self._too_long(exc, deadline, request_id, method, short_url) from None
 
     async def _enter(
-        self,
-        gate: Gate,
-        limiter: Limiter | None,
-        permit: Permit | None,
-        deadline: float,
-        request_id: str,
-        method: str,
-        short_url: str,
+        self, gate: Gate, deadline: float, request_id: str, method: str, short_url: str
     ) -> Ticket:
         try:
             return await gate.enter(deadline)
-        except BaseException as exc:
-            if permit is not None and limiter is not None:
-                with anyio.CancelScope(shield=True):
-                    await limiter.release(permit, sent=False)  # never sent: it uses no budget
-            if isinstance(exc, WaitTooLong):
-                raise self._too_long(exc, deadline, request_id, method, short_url) from None
-            raise
+        except WaitTooLong as exc:
+            raise self._too_long(exc, deadline, request_id, method, short_url) from None
 
     def _too_long(
         self, exc: WaitTooLong, deadline: float, request_id: str, method: str, short_url: str

@@ -320,3 +320,31 @@ def test_a_wait_for_the_local_window_longer_than_allowed_is_a_throttled_error() 
             assert len(transport.requests) == 2
 
     on_virtual_time(main)
+
+
+@pytest.mark.parametrize("retry_after", ["3", "9", "14"])
+def test_sends_after_a_throttle_still_fit_the_window(retry_after: str) -> None:
+    """The limiter counts a request when it goes, not when it started waiting: a request that
+    waited at the closed gate takes its place in the window again once it passes."""
+    sent: list[float] = []
+
+    async def main(loop: VirtualLoop) -> None:
+        def handler(request: HTTPRequest) -> HTTPResponse:
+            sent.append(loop.time())
+            return throttled(retry_after) if len(sent) == 1 else OK
+
+        client, _ = make_client(
+            loop,
+            handler,
+            rate_limit=RateLimit(2, per=10),
+            retry=RetryPolicy(throttle_max_wait=math.inf, throttle_min_delay=0.5),
+        )
+        async with client, anyio.create_task_group() as tg:
+            for _ in range(7):
+                tg.start_soon(client.stacks.get, "s1")
+                await anyio.sleep(1.5)
+
+    on_virtual_time(main)
+    assert len(sent) == 8
+    for i in range(len(sent) - 2):
+        assert sent[i + 2] - sent[i] >= 10 - 1e-9, sent

@@ -1,7 +1,7 @@
 """2. Decoding: a 30-server page body into models, the SDK vs pydantic v2, in-process.
 
 The body is captured once from a FakeCloud66 (started in this process only for that; the
-timing needs no server). The SDK side is its fast path, ``client._shared.fast.page(body,
+timing needs no server). The SDK side is its fast path, ``client._shared.decoder.fast.page(body,
 Server)`` (msgspec straight into the frozen attrs models, then the aware-timestamp check);
 for information the careful path, ``converter.structure_list(json.loads(body)["response"],
 Server)``, is timed too. The baseline is ``Page.model_validate_json(body)`` on pydantic v2
@@ -103,8 +103,8 @@ def _check_equal(sdk: list[Server], careful: list[Server], pyd: PPage) -> None:
 async def run(quick: bool) -> list[Row]:
     body = await capture_page()
     client = Client("not-used", base_url="http://127.0.0.1:9")  # sends nothing
-    fast = client._shared.fast
-    converter = client._shared.converter
+    fast = client._shared.decoder.fast
+    converter = client._shared.decoder.converter
 
     quick_page = fast.page(body, Server)
     assert quick_page is not None, "the fast path declined the fake's page"

@@ -11,14 +11,7 @@ every other module is private.
 
 from __future__ import annotations
 
-from importlib.metadata import PackageNotFoundError, version
-
-try:
-    __version__ = version("cloud66_async")
-except PackageNotFoundError:  # running from a source tree that was never installed
-    __version__ = "0+unknown"
-
-from ._bulk import Outcome
+from ._bulk import Failure, Outcome, Success
 from ._client import Client, RawResponse
 from ._exceptions import (
     ActionFailedError,
@@ -28,10 +21,12 @@ from ._exceptions import (
     BadRequestError,
     ClientClosedError,
     Cloud66Error,
+    Cloud66Warning,
     ConfigError,
     ConflictError,
     DecodeError,
     DeploymentFailedError,
+    EventLoopError,
     NotFoundError,
     NotImplementedByAPIError,
     PermissionDeniedError,
@@ -49,6 +44,8 @@ from ._hooks import Hooks, RequestEvent, ResponseEvent, RetryEvent, ThrottleEven
 from ._options import RateLimit, RetryPolicy, Timeout
 from ._paging import Page, Paginator
 from ._throttle import RateLimitState
+from ._transport import HTTPRequest, HTTPResponse, MockTransport, Transport
+from ._version import __version__
 
 __all__ = [
     "APIError",
@@ -59,11 +56,17 @@ __all__ = [
     "Client",
     "ClientClosedError",
     "Cloud66Error",
+    "Cloud66Warning",
     "ConfigError",
     "ConflictError",
     "DecodeError",
     "DeploymentFailedError",
+    "EventLoopError",
+    "Failure",
+    "HTTPRequest",
+    "HTTPResponse",
     "Hooks",
+    "MockTransport",
     "NotFoundError",
     "NotImplementedByAPIError",
     "Outcome",
@@ -82,9 +85,11 @@ __all__ = [
     "ServerError",
     "ServerTimeoutError",
     "StackNotFoundError",
+    "Success",
     "ThrottleEvent",
     "ThrottledError",
     "Timeout",
+    "Transport",
     "TransportError",
     "TrialExpiredError",
     "WaitTimeoutError",

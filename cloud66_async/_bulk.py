@@ -3,68 +3,81 @@
 A fixed pool of ``concurrency`` workers pulls items from the source (an iterable or an async
 iterable, a Paginator included), so pages are fetched only as fast as work is done, and a slow
 consumer holds the workers back instead of piling up results. Measured on loopback, a fixed pool
-beats one task per item behind a semaphore. The workers are plain asyncio tasks (aiohttp runs on
-asyncio only) so that leaving the ``async for`` early, which closes the generator possibly from
-another task, can still cancel them all.
+beats one task per item behind a semaphore. The workers run in an anyio task group hosted by a
+:class:`~cloud66_async._tasks.Feed`, so leaving the ``async for`` in any way (``break``,
+``aclose()``, an error, a cancellation) cancels them all.
 """
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import (
-    AsyncGenerator,
-    AsyncIterable,
-    AsyncIterator,
-    Awaitable,
-    Callable,
-    Iterable,
-)
-from typing import Generic, TypeVar
+import contextlib
+from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Iterable
+from typing import TYPE_CHECKING, Generic, Literal, TypeAlias, TypeVar
 
+import anyio
 import attrs
 
 from ._exceptions import ConfigError
+from ._tasks import Feed, Send, Stream
 
-__all__ = ["Outcome", "fan_out"]
+__all__ = ["Failure", "Outcome", "Success", "check_arguments", "fan_out"]
 
 I = TypeVar("I")  # noqa: E741
 R = TypeVar("R")
 
 
+class _Outcome(Generic[I, R]):
+    """The result of one item of :meth:`Client.fan_out`: a :class:`Success` or a
+    :class:`Failure`. (At run time, ``Outcome`` is this class, so ``isinstance(o, Outcome)``
+    works; for a type checker it is ``Success[I, R] | Failure[I, R]``, so ``if outcome.ok:``
+    narrows it.)"""
+
+    __slots__ = ()
+
+
+_Outcome.__name__ = _Outcome.__qualname__ = "Outcome"
+
+
 @attrs.frozen
-class Outcome(Generic[I, R]):
-    """The result of one item of :meth:`Client.fan_out`: its ``value`` or its ``error``."""
+class Success(_Outcome[I, R]):
+    """An item whose work succeeded: ``value`` is what ``fn(item)`` returned."""
 
     item: I
-    value: R | None = None
-    error: BaseException | None = None
+    value: R
+    error: None = None
 
     @property
-    def ok(self) -> bool:
-        """Whether the item's work succeeded."""
-        return self.error is None
+    def ok(self) -> Literal[True]:
+        """Whether the item's work succeeded (always, for a ``Success``)."""
+        return True
 
     def unwrap(self) -> R:
-        """Return the value, or raise the item's error."""
-        if self.error is not None:
-            raise self.error
-        return self.value  # type: ignore[return-value]
+        """Return the value."""
+        return self.value
 
 
-class _Done:
-    """A worker's last message."""
+@attrs.frozen
+class Failure(_Outcome[I, R]):
+    """An item whose work raised ``error`` (any ``Exception``; it stopped nothing else)."""
 
-    def __init__(self, source_error: BaseException | None = None) -> None:
-        self.source_error = source_error
+    item: I
+    error: BaseException
+    value: None = None
+
+    @property
+    def ok(self) -> Literal[False]:
+        """Whether the item's work succeeded (never, for a ``Failure``)."""
+        return False
+
+    def unwrap(self) -> R:
+        """Raise the item's error."""
+        raise self.error
 
 
-async def _items(items: Iterable[I] | AsyncIterable[I]) -> AsyncGenerator[I, None]:
-    if isinstance(items, AsyncIterable):
-        async for item in items:
-            yield item
-    else:
-        for item in items:
-            yield item
+if TYPE_CHECKING:
+    Outcome: TypeAlias = Success[I, R] | Failure[I, R]
+else:
+    Outcome = _Outcome
 
 
 def check_arguments(items: object, fn: object, concurrency: object) -> None:
@@ -77,68 +90,75 @@ def check_arguments(items: object, fn: object, concurrency: object) -> None:
         raise ConfigError("items must be an iterable or an async iterable")
 
 
-async def fan_out(
+async def _each(items: Iterable[I] | AsyncIterable[I]) -> AsyncIterator[I]:
+    """The items one by one; an async source's iterator is closed with this generator."""
+    if not isinstance(items, AsyncIterable):
+        for item in items:
+            yield item
+        return
+    iterator = aiter(items)
+    try:
+        while True:
+            try:
+                item = await anext(iterator)
+            except StopAsyncIteration:
+                return
+            yield item
+    finally:
+        aclose = getattr(iterator, "aclose", None)
+        if aclose is not None:
+            await aclose()
+
+
+def fan_out(
     items: Iterable[I] | AsyncIterable[I],
     fn: Callable[[I], Awaitable[R]],
     *,
     concurrency: int,
-) -> AsyncIterator[Outcome[I, R]]:
+) -> Stream[Outcome[I, R]]:
     """Run ``fn`` over ``items`` with ``concurrency`` workers; yield each :class:`Outcome`.
 
-    An exception from ``fn`` becomes that item's ``error`` and stops nothing else. An exception
-    from the item source itself (a page that cannot be fetched) is raised after the outcomes of
-    the items already taken. Closing the generator early cancels the work still running.
+    Arguments are checked here, at the call. An exception from ``fn`` becomes that item's
+    :class:`Failure` and stops nothing else. An exception from the item source itself (a page
+    that cannot be fetched) is raised after the outcomes of the items already taken.
     """
     check_arguments(items, fn, concurrency)
-    source = _items(items)
-    take = asyncio.Lock()
-    results: asyncio.Queue[Outcome[I, R] | _Done] = asyncio.Queue(maxsize=concurrency)
-    exhausted = False
 
-    async def worker() -> None:
-        nonlocal exhausted
-        source_error: BaseException | None = None
-        try:
-            while True:
-                async with take:
-                    if exhausted:
-                        return
+    async def produce(send: Send[Outcome[I, R]]) -> None:
+        taking = anyio.Lock()
+        exhausted = False
+        source_error: Exception | None = None
+        async with contextlib.aclosing(_each(items)) as source:  # type: ignore[type-var]
+
+            async def worker() -> None:
+                nonlocal exhausted, source_error
+                while True:
+                    async with taking:
+                        if exhausted:
+                            return
+                        try:
+                            item = await anext(source)
+                        except StopAsyncIteration:
+                            exhausted = True
+                            return
+                        except Exception as exc:
+                            exhausted = True
+                            source_error = exc
+                            return
+                    outcome: Outcome[I, R]
                     try:
-                        item = await anext(source)
-                    except StopAsyncIteration:
-                        exhausted = True
-                        return
+                        outcome = Success(item, await fn(item))
                     except Exception as exc:
-                        exhausted = True
-                        source_error = exc
-                        return
-                try:
-                    value = await fn(item)
-                except Exception as exc:
-                    await results.put(Outcome(item, None, exc))
-                else:
-                    await results.put(Outcome(item, value, None))
-        finally:
-            # put_nowait would fail on a full queue; this runs in the worker, which may wait.
-            if not asyncio.current_task().cancelling():  # type: ignore[union-attr]
-                await results.put(_Done(source_error))
+                        outcome = Failure(item, exc)
+                    try:
+                        await send(outcome)
+                    except (anyio.BrokenResourceError, anyio.ClosedResourceError):
+                        return  # the consumer left
 
-    tasks = [asyncio.create_task(worker()) for _ in range(concurrency)]
-    running = len(tasks)
-    source_failure: BaseException | None = None
-    try:
-        while running:
-            message = await results.get()
-            if isinstance(message, _Done):
-                running -= 1
-                if message.source_error is not None and source_failure is None:
-                    source_failure = message.source_error
-                continue
-            yield message
-        if source_failure is not None:
-            raise source_failure
-    finally:
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
-        await source.aclose()
+            async with anyio.create_task_group() as tg:
+                for _ in range(concurrency):
+                    tg.start_soon(worker)
+        if source_error is not None:
+            raise source_error
+
+    return Feed(produce, buffer=concurrency)

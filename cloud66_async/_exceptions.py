@@ -6,6 +6,7 @@ exception escapes untranslated (cancellation excepted)::
     Cloud66Error
     ├── ConfigError                  bad token/base URL/arguments; raised before any I/O
     ├── ClientClosedError            the client (or its session) was used after close()
+    ├── EventLoopError               the client's connections belong to another event loop
     ├── TransportError               connection failures
     │   ├── RequestTimeoutError      connect/read/total timeouts
     │   └── ResponseTooLargeError    an answer larger than max_response_bytes
@@ -27,6 +28,8 @@ exception escapes untranslated (cancellation excepted)::
     ├── DeploymentFailedError        a deployment finished with an outcome other than success
     └── WaitTimeoutError             a wait ran out of time (carries the last state seen)
 
+    Cloud66Warning (a Warning)       the API's X-Cloud66-Warning answer header
+
 This module imports nothing from the rest of the package.
 """
 
@@ -47,6 +50,8 @@ __all__ = [
     "ConflictError",
     "DecodeError",
     "DeploymentFailedError",
+    "Cloud66Warning",
+    "EventLoopError",
     "NotFoundError",
     "NotImplementedByAPIError",
     "PermissionDeniedError",
@@ -87,6 +92,26 @@ class ConfigError(Cloud66Error, ValueError):
 
 class ClientClosedError(Cloud66Error, RuntimeError):
     """The client was used after :meth:`Client.close`."""
+
+
+class EventLoopError(Cloud66Error, RuntimeError):
+    """The client's connections were opened in another event loop than the running one.
+
+    aiohttp ties a session to the event loop it was made in, so a :class:`Client` first used in
+    one ``asyncio.run()`` cannot be used in the next. Make the client inside the coroutine that
+    uses it (``async with Client() as client:``), or keep one event loop for the program. When
+    the first loop is closed, its connections are dropped and the client works in the new loop
+    from the next call.
+    """
+
+
+class Cloud66Warning(UserWarning):
+    """A warning the API sent with an answer (its ``X-Cloud66-Warning`` header).
+
+    The API uses it for deprecations and notices about the account. It goes through Python's
+    :mod:`warnings` (filter it like any warning), is logged on the ``cloud66_async`` logger,
+    and is on the ``warning`` field of the :class:`ResponseEvent` hooks receive.
+    """
 
 
 class TransportError(Cloud66Error):

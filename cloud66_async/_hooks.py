@@ -11,13 +11,15 @@ from __future__ import annotations
 import inspect
 import logging
 from collections.abc import Awaitable, Callable
-from typing import Any, TypeAlias
+from typing import Any, TypeAlias, TypeVar
 
 import attrs
 
 __all__ = ["Hooks", "RequestEvent", "ResponseEvent", "RetryEvent", "ThrottleEvent", "emit"]
 
 logger = logging.getLogger("cloud66_async")
+
+E = TypeVar("E")
 
 
 @attrs.frozen
@@ -32,7 +34,11 @@ class RequestEvent:
 
 @attrs.frozen
 class ResponseEvent:
-    """An attempt got an answer (any status). ``elapsed`` is in seconds."""
+    """An attempt got an answer (any status). ``elapsed`` is in seconds.
+
+    ``warning`` is the answer's ``X-Cloud66-Warning`` header, when it had one (it is also
+    issued as a :class:`~cloud66_async.Cloud66Warning`).
+    """
 
     method: str
     url: str
@@ -40,6 +46,7 @@ class ResponseEvent:
     request_id: str
     status: int
     elapsed: float
+    warning: str | None = None
 
 
 @attrs.frozen
@@ -90,7 +97,7 @@ class Hooks:
     on_throttle: Callable[[ThrottleEvent], Awaitable[None] | None] | None = None
 
 
-async def emit(hook: Callable[[Any], Awaitable[None] | None] | None, event: object) -> None:
+async def emit(hook: Callable[[E], object] | None, event: E) -> None:
     """Call ``hook`` with ``event``; log and swallow anything it raises (but cancellation)."""
     if hook is None:
         return

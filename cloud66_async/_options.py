@@ -1,20 +1,32 @@
 """Client settings as small frozen values: timeouts, the retry policy, the rate limit, and the
-token and base URL lookup. Everything here is pure or reads local configuration only."""
+token and base URL lookup and validation. Everything here is pure or reads local configuration
+only; it imports nothing of the package but the exceptions."""
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import os
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
+from urllib.parse import urlsplit
 
 import attrs
 
 from ._exceptions import ConfigError
-from ._sansio import DEFAULT_BASE_URL, check_base_url
 
-__all__ = ["RateLimit", "RetryPolicy", "Timeout", "resolve_base_url", "resolve_token"]
+__all__ = [
+    "DEFAULT_BASE_URL",
+    "RateLimit",
+    "RetryPolicy",
+    "Timeout",
+    "check_base_url",
+    "resolve_base_url",
+    "resolve_token",
+]
+
+DEFAULT_BASE_URL: Final = "https://app.cloud66.com/api/3"
 
 
 def _positive(_inst: object, attr: attrs.Attribute[Any], value: float | None) -> None:
@@ -23,8 +35,17 @@ def _positive(_inst: object, attr: attrs.Attribute[Any], value: float | None) ->
 
 
 def _non_negative(_inst: object, attr: attrs.Attribute[Any], value: float) -> None:
-    if not value >= 0:
-        raise ConfigError(f"{attr.name} must not be negative, got {value!r}")
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value >= 0:
+        raise ConfigError(f"{attr.name} must be a number >= 0, got {value!r}")
+
+
+def _positive_finite(_inst: object, attr: attrs.Attribute[Any], value: float) -> None:
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, (int, float))
+        or not 0 < value < float("inf")
+    ):
+        raise ConfigError(f"{attr.name} must be a positive number of seconds, got {value!r}")
 
 
 @attrs.frozen
@@ -49,8 +70,15 @@ class RetryPolicy:
       not process it -- or when the connection was refused before anything was sent).
     - ``backoff`` / ``backoff_max``: the first retry delay and its cap; each retry doubles it,
       with jitter.
-    - ``throttle_max_wait``: the total time one request may spend waiting out ``503 throttled``
-      answers before :class:`ThrottledError` is raised.
+    - ``throttle_max_wait``: the total time one request may spend waiting for the rate budget
+      (the client-side :class:`RateLimit`, the throttle gate, and ``503 throttled`` answers)
+      before :class:`ThrottledError` is raised. Every throttled answer is charged the delay it
+      imposes, whether or not the request ends up waiting all of it.
+    - ``throttle_backoff``: the first delay after a ``503 throttled`` without a usable
+      ``Retry-After``; it doubles with each throttled answer in a row.
+    - ``throttle_min_delay``: the shortest time the client holds back after a ``503 throttled``,
+      whatever ``Retry-After`` says (``0`` or ``0.001`` would otherwise make a storm of
+      requests). Must be positive.
     """
 
     retries: int = attrs.field(default=2, validator=attrs.validators.ge(0))
@@ -58,6 +86,7 @@ class RetryPolicy:
     backoff_max: float = attrs.field(default=8.0, validator=_non_negative)
     throttle_max_wait: float = attrs.field(default=300.0, validator=_non_negative)
     throttle_backoff: float = attrs.field(default=1.0, validator=_non_negative)
+    throttle_min_delay: float = attrs.field(default=0.5, validator=_positive_finite)
 
     @classmethod
     def none(cls) -> RetryPolicy:
@@ -120,6 +149,41 @@ def _find_token(token: str | None, env: Mapping[str, str], home: Path | None) ->
             if isinstance(found, str) and found.strip():
                 return found.strip()
     raise ConfigError(_NO_TOKEN)
+
+
+def check_base_url(base_url: str) -> str:
+    """Validate ``base_url`` and return it without a trailing slash.
+
+    Only ``https://`` is accepted, except plain ``http://`` to a loopback host (FakeCloud66, a
+    local proxy): a bearer token must never cross a network in clear text.
+    """
+    if not isinstance(base_url, str):
+        raise ConfigError(f"base_url must be a string, got {type(base_url).__name__}")
+    try:
+        parts = urlsplit(base_url)
+        hostname = parts.hostname
+    except ValueError as exc:
+        raise ConfigError(f"base_url {base_url!r} is not a valid URL: {exc}") from None
+    if parts.scheme not in ("http", "https") or not hostname:
+        raise ConfigError(f"base_url {base_url!r} must be an absolute http(s) URL")
+    if parts.query or parts.fragment:
+        raise ConfigError(f"base_url {base_url!r} must not have a query or fragment")
+    if parts.scheme == "http" and not _is_loopback(hostname):
+        raise ConfigError(
+            f"base_url {base_url!r} uses plain http:// to a non-loopback host; "
+            "use https:// so the token is never sent in clear text"
+        )
+    return base_url.rstrip("/")
+
+
+def _is_loopback(host: str) -> bool:
+    # An address, not a name that merely starts with "127." (127.evil.example is not loopback).
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
 
 
 def resolve_base_url(base_url: str | None, env: Mapping[str, str]) -> str:

@@ -11,9 +11,9 @@ import contextlib
 import functools
 import logging
 import random
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 import anyio
 
@@ -31,16 +31,39 @@ from ._exceptions import (
     WaitTimeoutError,
 )
 from ._hooks import emit
+from ._paging import Page
 from .models import Action, Deployment, RedeployResult
 
-if TYPE_CHECKING:
-    from ._client import Client
-
-__all__ = ["wait_action", "wait_deployment", "wait_many"]
+__all__ = ["ActionSource", "DeploymentSource", "wait_action", "wait_deployment", "wait_many"]
 
 logger = logging.getLogger("cloud66_async")
 
 T = TypeVar("T")
+
+
+class ActionSource(Protocol):
+    """Where waits read stack actions from (the resource managers provide it)."""
+
+    async def get_action(self, stack_uid: str, action_id: int) -> Action:
+        """One action, with its ``stack_uid`` filled in."""
+        ...
+
+    async def action_page(self, stack_uid: str, number: int) -> Page[Action]:
+        """One page of a stack's action list (newest first), ``stack_uid`` filled in."""
+        ...
+
+
+class DeploymentSource(ActionSource, Protocol):
+    """Where deployment waits read from."""
+
+    async def newest_deployment(self, stack_uid: str) -> Deployment | None:
+        """The stack's newest deployment, if any."""
+        ...
+
+    async def get_deployment(self, stack_uid: str, deployment_id: int) -> Deployment:
+        """One deployment."""
+        ...
+
 
 DEFAULT_ACTION_TIMEOUT = 600.0
 DEFAULT_DEPLOY_TIMEOUT = 3600.0
@@ -81,7 +104,7 @@ def _deadline(timeout: float | None, default: float) -> tuple[float, float]:
     return float(value), _waits.monotonic() + value
 
 
-async def _poll(fn: Callable[[], Any], deadline: float) -> Any:
+async def _poll(fn: Callable[[], Awaitable[T]], deadline: float) -> T | None:
     """One poll, cut short at the deadline; ``None`` when it failed in a transient way."""
     remaining = deadline - _waits.monotonic()
     if remaining <= 0:
@@ -121,13 +144,13 @@ def _finished(action: Action, *, raise_on_failure: bool = True) -> bool:
 
 
 async def wait_action(
-    client: Client,
+    source: ActionSource,
     action: Action,
     *,
     timeout: float | None,
     poll_interval: float,
     max_poll_interval: float,
-    on_progress: Callable[[Action], Any] | None,
+    on_progress: Callable[[Action], object] | None,
 ) -> Action:
     """Poll one action until it finishes (see :meth:`ActionsManager.wait`)."""
     stack_uid = _check_action(action)
@@ -142,9 +165,7 @@ async def wait_action(
         if not first:
             await ticker.sleep()
         first = False
-        polled: Action | None = await _poll(
-            lambda: client.actions.get(stack_uid, action.id), deadline
-        )
+        polled = await _poll(functools.partial(source.get_action, stack_uid, action.id), deadline)
         if polled is not None:
             last = polled
             await emit(on_progress, last)
@@ -159,13 +180,13 @@ async def wait_action(
 
 
 async def wait_many(
-    client: Client,
+    source: ActionSource,
     actions: Sequence[Action],
     *,
     timeout: float | None,
     poll_interval: float,
     max_poll_interval: float,
-    on_progress: Callable[[Action], Any] | None,
+    on_progress: Callable[[Action], object] | None,
     raise_on_failure: bool,
 ) -> list[Action]:
     """Wait for several actions, reading each stack's action list once per tick."""
@@ -186,11 +207,7 @@ async def wait_many(
         a tick costs one request per stack however many actions are awaited.
         """
         number = cursors.get(stack_uid, 1)
-        pages = client.actions.list(stack_uid, start_page=number).pages()
-        try:
-            page = await anext(pages)
-        finally:
-            await pages.aclose()
+        page = await source.action_page(stack_uid, number)
         for polled in page.items:
             if polled.id in ids:
                 latest[(stack_uid, polled.id)] = polled
@@ -203,7 +220,7 @@ async def wait_many(
         cursors[stack_uid] = 1
         for missing in older:
             # Below the end of the list (or a list that lags): read it directly.
-            polled = await client.actions.get(stack_uid, missing)
+            polled = await source.get_action(stack_uid, missing)
             latest[(stack_uid, missing)] = polled
             await emit(on_progress, polled)
 
@@ -261,7 +278,7 @@ def _deploy_done(deployment: Deployment) -> bool:
 
 
 async def wait_deployment(
-    client: Client,
+    source: DeploymentSource,
     stack_uid: str,
     *,
     result: RedeployResult | None,
@@ -269,7 +286,7 @@ async def wait_deployment(
     timeout: float | None,
     poll_interval: float,
     max_poll_interval: float,
-    on_progress: Callable[[Any], Any] | None,
+    on_progress: Callable[[Action | Deployment], object] | None,
 ) -> Deployment:
     """Wait for the deployment a redeploy started (see :meth:`DeploymentsManager.wait`)."""
     seconds, deadline = _deadline(timeout, DEFAULT_DEPLOY_TIMEOUT)
@@ -278,7 +295,7 @@ async def wait_deployment(
         with contextlib.suppress(ActionFailedError):
             # A failed tracking action is reported through the deployment below.
             await wait_action(
-                client,
+                source,
                 tracking,
                 timeout=max(0.001, deadline - _waits.monotonic()),
                 poll_interval=poll_interval,
@@ -291,17 +308,17 @@ async def wait_deployment(
     target: Deployment | None = None
     while True:
         if target is None:
-            newest = await _poll(lambda: client.deployments.list(stack_uid).first(), deadline)
+            newest = await _poll(functools.partial(source.newest_deployment, stack_uid), deadline)
             if newest is not None and (
                 floor is None or (newest.started_at is not None and newest.started_at >= floor)
             ):
                 target = newest
         else:
-            polled = await _poll(
-                functools.partial(client.deployments.get, stack_uid, target.id), deadline
+            polled_deployment = await _poll(
+                functools.partial(source.get_deployment, stack_uid, target.id), deadline
             )
-            if polled is not None:
-                target = polled
+            if polled_deployment is not None:
+                target = polled_deployment
         if target is not None:
             await emit(on_progress, target)
             if _deploy_done(target):

@@ -1,24 +1,25 @@
-"""Pure functions at the heart of the SDK: no event loop, no sockets.
+"""Pure functions at the heart of the SDK: no event loop, no sockets, no awaits.
 
-URL building and quoting, request headers, status -> exception mapping, envelope and pagination
-parsing, ``Retry-After`` and backoff arithmetic, rate-limit header parsing. Everything here is
+URL building and quoting, the query string, request headers, status -> exception mapping,
+envelope and pagination parsing, ``Retry-After`` and backoff arithmetic, rate-limit header
+parsing, and :func:`decide`: what one attempt's answer (or failure) means for the request --
+``Done``, ``Retry(delay)``, ``Throttled(retry_after)`` or ``Fail(error)``. Everything here is
 tested without a network.
 """
 
 from __future__ import annotations
 
 import email.utils
-import ipaddress
 import json
 import math
 import os
 import platform
 import random
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
-from typing import Any, Final
-from urllib.parse import quote, urlsplit
+from typing import Any, Final, Generic, TypeAlias, TypeVar
+from urllib.parse import quote, urlencode
 
 import attrs
 
@@ -35,32 +36,45 @@ from ._exceptions import (
     ServerError,
     ServerTimeoutError,
     ThrottledError,
+    TransportError,
     TrialExpiredError,
 )
+from ._options import DEFAULT_BASE_URL, RetryPolicy, check_base_url
 
 __all__ = [
     "DEFAULT_BASE_URL",
+    "DONE",
+    "Decision",
+    "Done",
+    "Fail",
+    "HTTPResponse",
     "PageInfo",
     "RateLimitHeaders",
+    "Retry",
+    "Throttled",
     "backoff_delay",
     "build_headers",
     "build_url",
     "check_base_url",
+    "decide",
+    "encode_query",
     "error_for",
     "is_throttled",
     "new_request_id",
-    "parse_body",
     "page_info",
+    "parse_body",
     "parse_page",
     "parse_rate_limit_headers",
     "parse_retry_after",
     "quote_segment",
     "redact_url",
+    "throttle_delay",
     "unwrap",
     "user_agent",
 ]
 
-DEFAULT_BASE_URL: Final = "https://app.cloud66.com/api/3"
+T = TypeVar("T")
+
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
 
 _STATUS_ERRORS: Final[Mapping[int, type[APIError]]] = {
@@ -75,38 +89,6 @@ _STATUS_ERRORS: Final[Mapping[int, type[APIError]]] = {
 
 
 # --------------------------------------------------------------------------------------- URLs
-
-
-def check_base_url(base_url: str) -> str:
-    """Validate ``base_url`` and return it without a trailing slash.
-
-    Only ``https://`` is accepted, except plain ``http://`` to a loopback host (FakeCloud66, a
-    local proxy): a bearer token must never cross a network in clear text.
-    """
-    try:
-        parts = urlsplit(base_url)
-    except ValueError as exc:
-        raise ConfigError(f"base_url {base_url!r} is not a valid URL: {exc}") from None
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ConfigError(f"base_url {base_url!r} must be an absolute http(s) URL")
-    if parts.query or parts.fragment:
-        raise ConfigError(f"base_url {base_url!r} must not have a query or fragment")
-    if parts.scheme == "http" and not _is_loopback(parts.hostname):
-        raise ConfigError(
-            f"base_url {base_url!r} uses plain http:// to a non-loopback host; "
-            "use https:// so the token is never sent in clear text"
-        )
-    return base_url.rstrip("/")
-
-
-def _is_loopback(host: str) -> bool:
-    # An address, not a name that merely starts with "127." (127.evil.example is not loopback).
-    if host.lower() == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
 
 
 def quote_segment(value: object) -> str:
@@ -142,8 +124,24 @@ def build_url(base_url: str, template: str, path_params: Mapping[str, object]) -
 
 
 def redact_url(url: str) -> str:
-    """Return ``url`` without its query string, for logs and hook events."""
+    """Return ``url`` without its query string, for logs, errors and hook events."""
     return url.split("?", 1)[0]
+
+
+def encode_query(params: Mapping[str, Any]) -> str:
+    """Encode query parameters: ``None`` is left out, booleans are ``true``/``false``, lists and
+    tuples are joined with commas."""
+    flat: list[tuple[str, str]] = []
+    for key, value in params.items():
+        if value is None:
+            continue
+        if isinstance(value, bool):
+            flat.append((key, "true" if value else "false"))
+        elif isinstance(value, (list, tuple)):
+            flat.append((key, ",".join(str(v) for v in value)))
+        else:
+            flat.append((key, str(value)))
+    return urlencode(flat)
 
 
 # ----------------------------------------------------------------------------------- headers
@@ -267,10 +265,10 @@ def unwrap(payload: Any, *, url: str) -> Any:
 
 
 @attrs.frozen
-class PageInfo:
+class PageInfo(Generic[T]):
     """What a list answer says about its page: the items and the ``pagination`` object."""
 
-    items: list[Any]
+    items: list[T]
     current: int
     next: int | None
     pages: int | None
@@ -278,7 +276,7 @@ class PageInfo:
     per_page: int | None
 
 
-def parse_page(payload: Any, *, requested: int, url: str) -> PageInfo:
+def parse_page(payload: Any, *, requested: int, url: str) -> PageInfo[Any]:
     """Parse a list answer's envelope.
 
     ``pagination.next`` decides whether another page follows; ``count`` is only reported (the
@@ -310,7 +308,7 @@ def parse_page(payload: Any, *, requested: int, url: str) -> PageInfo:
 
 
 def page_info(
-    items: list[Any],
+    items: list[T],
     *,
     requested: int,
     current: int | None = None,
@@ -319,7 +317,7 @@ def page_info(
     total: int | None = None,
     per_page: int | None = None,
     has_pagination: bool = False,
-) -> PageInfo:
+) -> PageInfo[T]:
     """Check a page's pagination figures and bundle them with its items.
 
     An answer without pagination is one complete page. A ``next`` that does not move forward is
@@ -387,16 +385,39 @@ def parse_retry_after(value: str | None, *, now: datetime | None = None) -> floa
 
 
 def backoff_delay(
-    attempt: int, *, base: float, cap: float, rand: random.Random | None = None
+    attempt: int, *, base: float, cap: float, rand: Callable[[], float] = random.random
 ) -> float:
-    """Exponential backoff with "full jitter" for the ``attempt``-th retry (1-based).
+    """Exponential backoff with "equal jitter" for the ``attempt``-th retry (1-based).
 
     The delay is uniform in ``[d/2, d]`` where ``d = min(cap, base * 2 ** (attempt - 1))``: half
-    of it is kept so that a retry never fires immediately, the other half spreads clients apart.
+    of it is kept so that a retry never fires at once (full jitter, uniform in ``[0, d]``, would
+    sometimes retry immediately), the other half spreads clients apart. ``rand`` returns a
+    number in ``[0, 1)``.
     """
-    d = min(cap, base * 2.0 ** max(0, attempt - 1))
-    r = rand.random() if rand is not None else random.random()
-    return d / 2 + r * d / 2
+    # The exponent is capped so that a long run of attempts cannot overflow a float.
+    d = min(cap, base * 2.0 ** min(max(0, attempt - 1), 64))
+    return d / 2 + rand() * d / 2
+
+
+def throttle_delay(
+    retry_after: float | None,
+    *,
+    episode: int,
+    policy: RetryPolicy,
+    rand: Callable[[], float] = random.random,
+) -> float:
+    """How long to hold every request back after the ``episode``-th throttled answer in a row.
+
+    The server's ``Retry-After`` when it gave a positive one, else a backoff that doubles from
+    ``policy.throttle_backoff``; never less than ``policy.throttle_min_delay``, so that
+    ``Retry-After: 0`` (or ``0.001``) cannot turn into a storm of requests.
+    """
+    if retry_after is not None and retry_after > 0:
+        delay = retry_after
+    else:
+        base = policy.throttle_backoff
+        delay = backoff_delay(episode, base=base, cap=max(base, 60.0), rand=rand)
+    return max(policy.throttle_min_delay, delay)
 
 
 @attrs.frozen
@@ -414,6 +435,118 @@ def parse_rate_limit_headers(headers: Mapping[str, str]) -> RateLimitHeaders | N
     if limit is None and remaining is None:
         return None
     return RateLimitHeaders(limit, remaining)
+
+
+# ------------------------------------------------------------------------------ decisions
+
+
+@attrs.frozen
+class HTTPResponse:
+    """Status, headers and the whole body of one answer, as a transport returns it.
+
+    ``headers`` should be case-insensitive (aiohttp's ``CIMultiDictProxy``); the pipeline makes
+    a plain mapping so before reading it.
+    """
+
+    status: int
+    headers: Mapping[str, str]
+    body: bytes
+
+
+@attrs.frozen
+class Done:
+    """The answer is a success: decode it."""
+
+
+@attrs.frozen
+class Retry:
+    """Send the request again after ``delay`` seconds: a GET after a 5xx or a connection
+    error, or any request that certainly never reached the server."""
+
+    delay: float
+    reason: str
+    status: int | None
+
+
+@attrs.frozen
+class Throttled:
+    """The server answered ``503 throttled``, so it did not process the request: close the
+    throttle gate and send again once it opens. ``retry_after`` is the server's word in
+    seconds, when it gave one."""
+
+    retry_after: float | None
+
+
+@attrs.frozen
+class Fail:
+    """Give up and raise ``error``."""
+
+    error: Exception
+
+
+DONE: Final = Done()
+
+Decision: TypeAlias = Done | Retry | Throttled | Fail
+
+
+def decide(
+    result: HTTPResponse | TransportError,
+    *,
+    method: str,
+    url: str,
+    request_id: str,
+    retries_used: int,
+    policy: RetryPolicy,
+    rand: Callable[[], float] = random.random,
+    now: datetime | None = None,
+) -> Decision:
+    """Decide what one attempt's ``result`` (an answer, or the transport's failure) means.
+
+    ``retries_used`` counts the retries already spent on this request (throttled attempts are
+    not retries). Nothing that may have changed state is sent twice: a POST, PUT or DELETE is
+    retried only after ``503 throttled`` (the server did not process it) or a connection
+    refused before anything was sent. ``503 not_implemented`` is never retried.
+    """
+    if isinstance(result, TransportError):
+        if retries_used < policy.retries and (method == "GET" or not result.sent):
+            cause = result.__cause__
+            reason = type(cause).__name__ if cause is not None else "connection failed"
+            delay = _retry_delay(retries_used, policy, rand)
+            return Retry(delay, f"connection error: {reason}", None)
+        return Fail(result)
+    status = result.status
+    if 200 <= status < 300:
+        return DONE
+    if status == 503 and _throttled_body(result.body):
+        return Throttled(parse_retry_after(result.headers.get("Retry-After"), now=now))
+    error = error_for(
+        status=status,
+        headers=result.headers,
+        body=result.body,
+        method=method,
+        url=url,
+        request_id=request_id,
+    )
+    if (
+        method == "GET"
+        and status >= 500
+        and retries_used < policy.retries
+        and not isinstance(error, NotImplementedByAPIError)
+    ):
+        return Retry(_retry_delay(retries_used, policy, rand), f"status {status}", status)
+    return Fail(error)
+
+
+def _retry_delay(retries_used: int, policy: RetryPolicy, rand: Callable[[], float]) -> float:
+    return backoff_delay(retries_used + 1, base=policy.backoff, cap=policy.backoff_max, rand=rand)
+
+
+def _throttled_body(body: bytes) -> bool:
+    try:
+        payload = parse_body(body)
+    except (ValueError, UnicodeDecodeError):
+        return False
+    return is_throttled(503, payload)
 
 
 def _header_int(headers: Mapping[str, str], name: str) -> int | None:

@@ -1,30 +1,75 @@
-"""The rate limiter and the throttle gate that every request of a client (and of its views)
-shares.
+"""The rate limiter and the throttle gate: two small state machines every request of a client
+(and of its views) passes through, over an injected clock.
 
 - :class:`RateLimiter` keeps a client under a sliding-window budget (3,000 requests an hour by
   default) and follows the server's ``X-RateLimit-Remaining``: once the server says nothing is
   left, requests go one at a time, so the first answer after the server's window resets opens
   the flow again and an exhausted budget costs one ``503``, not one per task.
-- :class:`ThrottleGate` closes for everyone as soon as one request is answered ``503 throttled``:
-  requests that start while it is closed wait instead of collecting their own 503. When the wait
-  is over, one request goes first as a probe; only when it succeeds does the gate open for all,
-  so a throttle episode costs at most the requests already in flight when it began.
+- :class:`ThrottleGate` closes for everyone as soon as one request is answered ``503
+  throttled``: requests that start while it is closed wait instead of collecting their own 503.
+  When the wait is over, one request goes first as a probe; only when it succeeds does the gate
+  open for all, so a throttle episode costs at most the requests already in flight when it
+  began. A probe that ends in any other way (an error, a cancellation) hands the gate back, so
+  the next waiter probes instead.
+
+Every wait has a deadline (an instant on the clock): a wait that cannot end before it raises
+:class:`WaitTooLong` at once, and a wait whose end is not known in advance (for the probe's
+verdict, for the one request allowed past the server's budget) gives up at it.
+
+The interface
+-------------
+The request pipeline uses only the awaitable methods below, so a second implementation that
+keeps the budget and the gate in a shared store (for example Redis, shared by every process
+using one token) can stand in for these two, chosen when the client is built. Methods that
+report an outcome must be safe to call after the task was cancelled (the pipeline shields
+them) and must never raise for a ticket or permit that is stale::
+
+    limiter.acquire(deadline) -> Permit     wait until one more request fits; count it
+    limiter.observe(permit, headers)        take in X-RateLimit-Limit/-Remaining of its answer
+    limiter.release(permit, sent=...)       the request is over; sent=False refunds it
+    limiter.snapshot() -> LimiterState      what the limiter knows now (no I/O)
+
+    gate.enter(deadline) -> Ticket          wait until the gate lets this request go
+    gate.throttled(ticket, retry_after, policy) -> seconds the gate stays closed
+    gate.succeeded(ticket)                  a non-throttled answer (reopens after a probe)
+    gate.abandoned(ticket)                  no answer at all (hands the probe on)
+    gate.snapshot() -> GateState            what the gate knows now (no I/O)
+
+The in-process implementations never suspend when the budget is free and the gate is open, so
+the common request costs no trip through the event loop.
 """
 
 from __future__ import annotations
 
 import collections
 import enum
+import random
+import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from typing import Final, Protocol
 
 import anyio
 import attrs
 
-from . import _waits
-from ._options import RateLimit
-from ._sansio import RateLimitHeaders, backoff_delay
+from ._options import RateLimit, RetryPolicy
+from ._sansio import RateLimitHeaders, throttle_delay
 
-__all__ = ["GateWaitTooLong", "RateLimitState", "RateLimiter", "ThrottleGate"]
+__all__ = [
+    "Clock",
+    "Gate",
+    "GateState",
+    "Limiter",
+    "LimiterState",
+    "Permit",
+    "RateLimitState",
+    "RateLimiter",
+    "ThrottleGate",
+    "Ticket",
+    "WaitTooLong",
+]
+
+Clock = Callable[[], float]
 
 
 @attrs.frozen
@@ -48,121 +93,248 @@ class RateLimitState:
     throttled_total: int
 
 
-class RateLimiter:
-    """A sliding-window limiter: at most ``requests`` sends in any ``per`` seconds, and no more
-    than one request at a time while the server says its own budget is spent."""
+class WaitTooLong(Exception):
+    """Internal: the limiter or the gate cannot let a request go before its deadline.
 
-    def __init__(self, limit: RateLimit | None) -> None:
+    ``opens_in`` is how many seconds the wait would still take, when that is known; ``what``
+    names what the request was waiting for.
+    """
+
+    def __init__(self, opens_in: float | None, what: str) -> None:
+        super().__init__(opens_in, what)
+        self.opens_in = opens_in
+        self.what = what
+
+
+@attrs.frozen
+class Permit:
+    """One request counted by a limiter: when, and whether it went past the server's budget."""
+
+    stamp: float
+    over_budget: bool
+
+
+@attrs.frozen
+class Ticket:
+    """A request let through the gate; ``probe`` when it goes first after a throttle."""
+
+    probe: bool
+    generation: int = 0
+
+
+FREE: Final = Ticket(probe=False)
+
+
+@attrs.frozen
+class LimiterState:
+    """The limiter's part of :class:`RateLimitState`."""
+
+    server_limit: int | None
+    server_remaining: int | None
+    local_remaining: int | None
+
+
+@attrs.frozen
+class GateState:
+    """The gate's part of :class:`RateLimitState`."""
+
+    closed: bool
+    opens_in: float
+    reset_at: datetime | None
+    throttled_total: int
+
+
+class Limiter(Protocol):
+    """What the pipeline asks of a rate limiter (see the module docstring)."""
+
+    async def acquire(self, deadline: float) -> Permit: ...
+
+    async def observe(self, permit: Permit, headers: RateLimitHeaders) -> None: ...
+
+    async def release(self, permit: Permit, *, sent: bool) -> None: ...
+
+    def snapshot(self) -> LimiterState: ...
+
+
+class Gate(Protocol):
+    """What the pipeline asks of a throttle gate (see the module docstring)."""
+
+    async def enter(self, deadline: float) -> Ticket: ...
+
+    async def throttled(
+        self, ticket: Ticket, retry_after: float | None, policy: RetryPolicy
+    ) -> float: ...
+
+    async def succeeded(self, ticket: Ticket) -> None: ...
+
+    async def abandoned(self, ticket: Ticket) -> None: ...
+
+    def snapshot(self) -> GateState: ...
+
+
+class _Wakeup:
+    """Wake the tasks waiting on a state machine when its state changes.
+
+    A fresh event per change, made only when someone waits, so a change nobody waits for costs
+    nothing.
+    """
+
+    __slots__ = ("_event", "waiting")
+
+    def __init__(self) -> None:
+        self._event: anyio.Event | None = None
+        self.waiting = 0
+
+    async def wait(self, seconds: float) -> None:
+        """Wait until the next change, or ``seconds`` (whichever comes first)."""
+        if self._event is None:
+            self._event = anyio.Event()
+        event = self._event
+        self.waiting += 1
+        try:
+            with anyio.move_on_after(max(0.0, seconds)):
+                await event.wait()
+        finally:
+            self.waiting -= 1
+
+    def notify(self) -> None:
+        event, self._event = self._event, None
+        if event is not None:
+            event.set()
+
+
+class RateLimiter:
+    """A sliding-window limiter: at most ``limit.requests`` sends in any ``limit.per`` seconds,
+    and no more than one request at a time while the server says its own budget is spent."""
+
+    def __init__(self, limit: RateLimit, *, clock: Clock = time.monotonic) -> None:
         self.limit = limit
+        self._clock = clock
         self._stamps: collections.deque[float] = collections.deque()
         self.server_limit: int | None = None
         self.server_remaining: int | None = None
         # What the server's budget allows from here on, counting our own sends since it spoke.
         self._server_budget: int | None = None
         self._in_flight = 0
-        self._over_budget = anyio.Lock()
+        self._over_held = False
+        self._wakeup = _Wakeup()
 
     def _prune(self, now: float) -> None:
-        assert self.limit is not None
-        horizon = now - self.limit.per
+        # The same sum as acquire's `frees_at`, so that rounding can never leave a stamp that
+        # is neither pruned nor waited for (a wait of 0 s, for ever).
+        per = self.limit.per
         stamps = self._stamps
-        while stamps and stamps[0] <= horizon:
+        while stamps and stamps[0] + per <= now:
             stamps.popleft()
 
-    def local_remaining(self) -> int | None:
-        """How many more sends the current window allows, or ``None`` when off."""
-        if self.limit is None:
-            return None
-        self._prune(_waits.monotonic())
+    def local_remaining(self) -> int:
+        """How many more sends the current window allows."""
+        self._prune(self._clock())
         return max(0, self.limit.requests - len(self._stamps))
 
-    async def acquire(self) -> bool:
-        """Wait until one more request fits in the window, then count it.
+    async def acquire(self, deadline: float) -> Permit:
+        """Wait until one more request fits, then count it; raise :class:`WaitTooLong` when that
+        cannot happen before ``deadline``.
 
-        Returns ``True`` when the request goes beyond the server's stated budget: the caller then
-        holds the one over-budget slot and must hand it back with :meth:`release`.
+        Every condition is checked again after every wait, and the request is counted in the
+        same step as the last check, so no interleaving lets more than the window through.
         """
-        if self.limit is None:
-            return False
+        requests, per = self.limit.requests, self.limit.per
+        stamps = self._stamps
         while True:
-            now = _waits.monotonic()
+            now = self._clock()
             self._prune(now)
-            if len(self._stamps) < self.limit.requests:
-                break
-            # Not scaled: this is a real budget, shrinking it would defeat it.
-            await _waits.sleep(self._stamps[0] + self.limit.per - now)
-        over = self._server_budget is not None and self._server_budget <= 0
-        if over:
-            await self._over_budget.acquire()
-        self._stamps.append(_waits.monotonic())
-        self._in_flight += 1
-        if self._server_budget is not None:
-            self._server_budget -= 1
-        return over
+            if len(stamps) >= requests:
+                frees_at = stamps[0] + per
+                if frees_at > deadline:
+                    raise WaitTooLong(frees_at - now, "the client-side rate limit")
+                # Not scaled by set_testing: this is a real budget, shrinking it would defeat it.
+                await self._wakeup.wait(frees_at - now)
+                continue
+            over = self._server_budget is not None and self._server_budget <= 0
+            if over and self._over_held:
+                if now >= deadline:
+                    raise WaitTooLong(None, "the server's rate budget")
+                await self._wakeup.wait(deadline - now)
+                continue
+            if over:
+                self._over_held = True
+            stamps.append(now)
+            self._in_flight += 1
+            if self._server_budget is not None:
+                self._server_budget -= 1
+            return Permit(now, over)
 
-    def refund(self) -> None:
-        """Give back the budget of a request counted by :meth:`acquire` but never sent."""
-        if self.limit is None:
-            return
-        if self._stamps:
-            self._stamps.pop()
-        if self._server_budget is not None:
-            self._server_budget += 1
+    async def observe(self, permit: Permit, headers: RateLimitHeaders) -> None:
+        """Take in the server's view of its budget from the answer to ``permit``'s request.
 
-    def release(self, over_budget: bool) -> None:
-        """Mark a request counted by :meth:`acquire` as answered (or failed).
-
-        Hands back the over-budget slot when the request held it.
-        """
-        if self.limit is None:
-            return
-        self._in_flight -= 1
-        if over_budget:
-            self._over_budget.release()
-
-    def observe(self, headers: RateLimitHeaders, *, over_budget: bool = False) -> None:
-        """Take in the server's view of its budget from an answer's headers.
-
-        ``over_budget`` says the answer is to the one request sent beyond the known budget: only
-        such an answer (or the first one) may raise the budget, since answers to concurrent
-        requests arrive out of order and an older, larger figure must not undo our count.
+        Only the answer to the one request sent beyond the known budget (or the first answer)
+        may raise the budget: answers to concurrent requests arrive out of order, and an older,
+        larger figure must not undo our count.
         """
         if headers.limit is not None:
             self.server_limit = headers.limit
         if headers.remaining is None:
             return
         self.server_remaining = headers.remaining
-        if self.limit is None:
-            return
-        if self._server_budget is None or over_budget:
-            # First word from the server, or the answer to the request sent past the budget:
-            # start from what it says, less what the other requests in flight will use.
+        before = self._server_budget
+        if before is None or permit.over_budget:
+            # Start from what the server says, less what the other requests in flight will use.
             self._server_budget = headers.remaining - max(0, self._in_flight - 1)
         else:
-            self._server_budget = min(self._server_budget, headers.remaining)
+            self._server_budget = min(before, headers.remaining)
+        if self._wakeup.waiting and (before is None or self._server_budget > before):
+            self._wakeup.notify()
+
+    async def release(self, permit: Permit, *, sent: bool) -> None:
+        """Mark ``permit``'s request as over; ``sent=False`` gives its budget back (it never left).
+
+        Hands back the over-budget slot when the request held it.
+        """
+        self._in_flight = max(0, self._in_flight - 1)
+        if permit.over_budget:
+            self._over_held = False
+        if not sent:
+            self._refund(permit)
+        if self._wakeup.waiting:
+            self._wakeup.notify()
+
+    def _refund(self, permit: Permit) -> None:
+        stamps = self._stamps
+        # The stamp is recent: look from the newest end. It may already have left the window.
+        for index in range(len(stamps) - 1, -1, -1):
+            if stamps[index] == permit.stamp:
+                del stamps[index]
+                break
+            if stamps[index] < permit.stamp:
+                break
+        if self._server_budget is not None:
+            self._server_budget += 1
+
+    def snapshot(self) -> LimiterState:
+        """What the limiter knows now."""
+        return LimiterState(self.server_limit, self.server_remaining, self.local_remaining())
 
 
-class _GateState(enum.Enum):
+class _GateStatus(enum.Enum):
     OPEN = "open"
     CLOSED = "closed"
     PROBING = "probing"
 
 
-class GateWaitTooLong(Exception):
-    """Internal: the gate stays closed longer than the caller may wait."""
-
-    def __init__(self, opens_in: float) -> None:
-        super().__init__(opens_in)
-        self.opens_in = opens_in
-
-
 class ThrottleGate:
     """One gate per client, shared by its views: closed while the API is throttling us."""
 
-    def __init__(self) -> None:
-        self._state = _GateState.OPEN
+    def __init__(
+        self, *, clock: Clock = time.monotonic, rand: Callable[[], float] = random.random
+    ) -> None:
+        self._clock = clock
+        self._rand = rand
+        self._status = _GateStatus.OPEN
         self._open_at = 0.0
-        self._changed = anyio.Event()
+        self._generation = 0
+        self._probe = 0  # the generation of the probe in flight, 0 when there is none
+        self._wakeup = _Wakeup()
         self.episodes = 0  # consecutive throttled answers with no success between them
         self.throttled_total = 0
         self.reset_at: datetime | None = None
@@ -170,86 +342,105 @@ class ThrottleGate:
     @property
     def is_open(self) -> bool:
         """Whether requests may go now without waiting."""
-        return self._state is _GateState.OPEN
+        return self._status is _GateStatus.OPEN
+
+    @property
+    def probing(self) -> bool:
+        """Whether a probe is in flight."""
+        return self._status is _GateStatus.PROBING
 
     def opens_in(self) -> float:
         """Seconds until the gate lets a probe through (0 when open or probing)."""
-        if self._state is not _GateState.CLOSED:
+        if self._status is not _GateStatus.CLOSED:
             return 0.0
-        return max(0.0, self._open_at - _waits.monotonic())
+        return max(0.0, self._open_at - self._clock())
 
-    def _notify(self) -> None:
-        self._changed.set()
-        self._changed = anyio.Event()
+    async def enter(self, deadline: float) -> Ticket:
+        """Wait until this request may go; the ticket says whether it goes as the probe.
 
-    async def enter(self, max_wait: float) -> bool:
-        """Wait until this request may go; return ``True`` when it goes as the probe.
-
-        Raises :class:`GateWaitTooLong` at once when the gate will stay closed longer than
-        ``max_wait`` seconds, rather than sleeping and failing later.
+        Raises :class:`WaitTooLong` at once when the gate will stay closed past ``deadline``,
+        and at ``deadline`` when a probe's verdict has not come by then.
         """
-        deadline = _waits.monotonic() + max_wait
         while True:
-            state = self._state
-            if state is _GateState.OPEN:
-                return False
-            now = _waits.monotonic()
-            if state is _GateState.CLOSED:
+            status = self._status
+            if status is _GateStatus.OPEN:
+                return FREE
+            now = self._clock()
+            if status is _GateStatus.CLOSED:
                 if now >= self._open_at:
-                    self._state = _GateState.PROBING
-                    return True
+                    self._generation += 1
+                    self._probe = self._generation
+                    self._status = _GateStatus.PROBING
+                    return Ticket(probe=True, generation=self._generation)
                 if self._open_at > deadline:
-                    raise GateWaitTooLong(self._open_at - now)
-                changed = self._changed
-                with anyio.move_on_after(self._open_at - now):
-                    await changed.wait()
-            else:  # PROBING: wait for the probe's verdict.
-                changed = self._changed
-                await changed.wait()
+                    raise WaitTooLong(self._open_at - now, "the throttle gate")
+                await self._wakeup.wait(self._open_at - now)
+            else:  # PROBING: wait for the probe's verdict, not past the deadline.
+                if now >= deadline:
+                    raise WaitTooLong(None, "the throttle gate's probe")
+                await self._wakeup.wait(deadline - now)
 
-    def throttled(self, retry_after: float | None, *, backoff: float) -> float:
+    async def throttled(
+        self, ticket: Ticket, retry_after: float | None, policy: RetryPolicy
+    ) -> float:
         """Close the gate after a ``503 throttled``; return how long it stays closed from now.
 
-        ``retry_after`` is the server's word when it gave one; otherwise the delay grows with the
-        number of consecutive throttled answers.
+        The delay is the server's ``Retry-After`` or a backoff growing with the throttled
+        answers in a row, never less than ``policy.throttle_min_delay``
+        (:func:`~cloud66_async._sansio.throttle_delay`).
         """
         self.episodes += 1
         self.throttled_total += 1
-        if retry_after is not None and retry_after > 0:
-            delay = retry_after
-        else:
-            # No hint, or "0"/a date in the past: back off anyway, or we would spin.
-            delay = backoff_delay(self.episodes, base=backoff, cap=max(backoff, 60.0))
-        now = _waits.monotonic()
-        self._open_at = max(self._open_at if self._state is _GateState.CLOSED else 0.0, now + delay)
-        self._state = _GateState.CLOSED
+        delay = throttle_delay(retry_after, episode=self.episodes, policy=policy, rand=self._rand)
+        now = self._clock()
+        keep = self._open_at if self._status is _GateStatus.CLOSED else 0.0
+        self._open_at = max(keep, now + delay)
+        self._status = _GateStatus.CLOSED
+        self._probe = 0
         try:
             self.reset_at = datetime.now(UTC) + timedelta(seconds=self._open_at - now)
         except OverflowError:  # a Retry-After beyond the year 9999
             self.reset_at = datetime.max.replace(tzinfo=UTC)
-        self._notify()
+        self._wakeup.notify()
         return self._open_at - now
 
-    def succeeded(self, was_probe: bool) -> None:
+    async def succeeded(self, ticket: Ticket) -> None:
         """Report an answer that was not throttled.
 
         Only the probe's answer reopens the gate: answers to requests sent before the episode
         began say nothing about whether it is over.
         """
-        if self._state is _GateState.OPEN:
+        if self._status is _GateStatus.OPEN:
             self.episodes = 0
-            return
-        if was_probe and self._state is _GateState.PROBING:
-            self._state = _GateState.OPEN
+        elif self._is_current_probe(ticket):
+            self._status = _GateStatus.OPEN
+            self._probe = 0
             self.episodes = 0
-            self._notify()
+            self._wakeup.notify()
 
-    def abandoned(self, was_probe: bool) -> None:
-        """Report that a probe ended without an answer (connection error, cancellation).
+    async def abandoned(self, ticket: Ticket) -> None:
+        """Report that a request ended without an answer (connection error, cancellation).
 
-        The next waiting request becomes the probe instead.
+        When it was the probe, the gate is handed to the next waiting request at once.
         """
-        if was_probe and self._state is _GateState.PROBING:
-            self._state = _GateState.CLOSED
-            self._open_at = _waits.monotonic()
-            self._notify()
+        if self._is_current_probe(ticket):
+            self._status = _GateStatus.CLOSED
+            self._probe = 0
+            self._open_at = self._clock()
+            self._wakeup.notify()
+
+    def _is_current_probe(self, ticket: Ticket) -> bool:
+        return (
+            ticket.probe
+            and self._status is _GateStatus.PROBING
+            and ticket.generation == self._probe
+        )
+
+    def snapshot(self) -> GateState:
+        """What the gate knows now."""
+        return GateState(
+            closed=not self.is_open,
+            opens_in=self.opens_in(),
+            reset_at=self.reset_at,
+            throttled_total=self.throttled_total,
+        )

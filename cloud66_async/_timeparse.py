@@ -10,6 +10,8 @@ timezone-aware UTC datetimes:
   digit (as msgspec, the SDK's fast decoding path, does, so both paths agree)
 - ``0001-01-01T00:00:00Z``: Go's zero time, kept as ``datetime(1, 1, 1, tzinfo=UTC)``
 - ``2014-08-14 00:38:14``: naive, taken as UTC
+- ``2014-08-14t00:38:14z``: RFC 3339 allows the ``T`` and ``Z`` in lower case (msgspec, the fast
+  path, reads them, so this does too)
 """
 
 import re
@@ -32,6 +34,10 @@ def parse_timestamp(value: str) -> datetime:
     if not isinstance(value, str):
         raise TypeError(f"expected a timestamp string, got {type(value).__name__}")
     text = value
+    if text.endswith("z"):
+        text = text[:-1] + "Z"
+    if len(text) > 10 and text[10] == "t":
+        text = text[:10] + "T" + text[11:]
     if text.endswith(_UTC_WORD):
         text = text[: -len(_UTC_WORD)] + "+00:00"
     round_up = False

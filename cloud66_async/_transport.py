@@ -1,38 +1,95 @@
-"""The one I/O seam: send one HTTP request with aiohttp, get status, headers and body back.
+"""The one I/O seam: a :class:`Transport` sends one HTTP request and returns the whole answer.
 
-aiohttp lives here and nowhere else in the request path. Every aiohttp/asyncio exception is
-translated into :class:`TransportError` or :class:`RequestTimeoutError`, with ``sent`` telling
-whether the request may have reached the server.
+:class:`AiohttpTransport` is the SDK's own, and this module is the only one that imports
+aiohttp. Every aiohttp/asyncio exception is translated here into :class:`TransportError` or
+:class:`RequestTimeoutError`, with ``sent`` telling whether the request may have reached the
+server. Reading the answer happens in one place (:meth:`AiohttpTransport._read`), which is where
+a cap on the body size belongs, enforced while the body streams in.
+
+A :class:`Client` takes another transport with ``Client(transport=...)``; the test suite uses
+:class:`MockTransport` (after httpx's) to drive the whole request pipeline without sockets:
+
+>>> def handler(request: HTTPRequest) -> HTTPResponse:
+...     return HTTPResponse(200, {}, b'{"response": {"uid": "abc"}}')
+>>> client = Client("token", transport=MockTransport(handler))      # doctest: +SKIP
 """
 
 from __future__ import annotations
 
+import asyncio
 import functools
-from collections.abc import Mapping, Sequence
-from typing import Any
+import inspect
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from typing import Any, Final, Protocol, TypeAlias, runtime_checkable
 
 import aiohttp
 import attrs
 from multidict import CIMultiDict, CIMultiDictProxy
 from yarl import URL
 
-from ._exceptions import ClientClosedError, RequestTimeoutError, TransportError
+from ._exceptions import (
+    ClientClosedError,
+    EventLoopError,
+    RequestTimeoutError,
+    TransportError,
+)
 from ._options import Timeout
+from ._sansio import HTTPResponse, redact_url
+from ._tasks import running_loop
 
-__all__ = ["HTTPResponse", "Transport"]
+__all__ = [
+    "AIOHTTP_VERSION",
+    "AiohttpTransport",
+    "ClientSession",
+    "HTTPRequest",
+    "HTTPResponse",
+    "MockTransport",
+    "TraceConfig",
+    "Transport",
+]
+
+#: The aiohttp types a Client takes (``session=``, ``trace_configs=``), named here so that no
+#: other module needs to import aiohttp.
+ClientSession: TypeAlias = aiohttp.ClientSession
+TraceConfig: TypeAlias = aiohttp.TraceConfig
+AIOHTTP_VERSION: Final = aiohttp.__version__
 
 
 @attrs.frozen
-class HTTPResponse:
-    """Status, headers and the whole body of one answer."""
+class HTTPRequest:
+    """One HTTP request as the pipeline hands it to a transport.
 
-    status: int
-    headers: Mapping[str, str]
-    body: bytes
+    ``url`` is absolute and already quoted (send it as is, never normalised); ``body`` is the
+    JSON body's bytes, or ``None``. ``headers`` carry the token: never log them.
+    """
+
+    method: str
+    url: str
+    headers: Mapping[str, str] = attrs.field(repr=False)
+    body: bytes | None = None
 
 
-class Transport:
-    """Sends requests over one ``aiohttp.ClientSession`` (made lazily, or the caller's own)."""
+@runtime_checkable
+class Transport(Protocol):
+    """What the request pipeline needs from the network: send one request, read the answer.
+
+    ``send`` returns the whole answer (any status: deciding what it means is not its job) or
+    raises :class:`~cloud66_async.TransportError` (``sent=False`` only when the request
+    certainly never left). ``close`` releases what the transport opened; the client calls it
+    from :meth:`Client.close`.
+    """
+
+    async def send(self, request: HTTPRequest, *, timeout: Timeout) -> HTTPResponse: ...
+
+    async def close(self) -> None: ...
+
+
+class AiohttpTransport:
+    """Sends requests over one ``aiohttp.ClientSession`` (made lazily, or the caller's own).
+
+    The session it makes belongs to the event loop it was made in; using the transport from
+    another loop (a second ``asyncio.run()``) raises :class:`EventLoopError`.
+    """
 
     def __init__(
         self,
@@ -43,6 +100,7 @@ class Transport:
     ) -> None:
         self._session = session
         self._owns_session = session is None
+        self._loop: asyncio.AbstractEventLoop | None = getattr(session, "_loop", None)
         self._trace_configs = list(trace_configs or [])
         self._connection_limit = connection_limit
         self._closed = False
@@ -52,38 +110,62 @@ class Transport:
         """Whether :meth:`close` was called."""
         return self._closed
 
+    @property
+    def session(self) -> aiohttp.ClientSession | None:
+        """The session in use (``None`` before the first request of a transport that makes
+        its own)."""
+        return self._session
+
     def _get_session(self) -> aiohttp.ClientSession:
         if self._closed:
             raise ClientClosedError("this client is closed; make a new Client to send requests")
-        if self._session is None:
+        loop = running_loop()
+        session = self._session
+        if session is None:
             # Made on first use, inside the running loop, so a Client can be built anywhere.
-            self._session = aiohttp.ClientSession(
+            session = self._session = aiohttp.ClientSession(
                 connector=aiohttp.TCPConnector(limit=self._connection_limit),
                 trace_configs=self._trace_configs or None,
                 # We parse JSON ourselves and never follow redirects (see send()).
                 auto_decompress=True,
             )
+            self._loop = loop
             # aiohttp silently resends GET/PUT/DELETE once when a kept-alive connection drops
             # before the answer. The SDK decides about retries itself (a PUT or DELETE is never
             # sent twice), so that private switch is turned off on the session the SDK owns.
-            if hasattr(self._session, "_retry_connection"):
-                self._session._retry_connection = False
-        elif self._session.closed:
+            if hasattr(session, "_retry_connection"):
+                session._retry_connection = False
+            return session
+        if self._loop is not None and self._loop is not loop:
+            self._wrong_loop(session)
+        if session.closed:
             raise ClientClosedError("the aiohttp session given to this client is closed")
-        return self._session
+        return session
 
-    async def send(
-        self,
-        method: str,
-        url: str,
-        *,
-        headers: Mapping[str, str],
-        body: bytes | None,
-        timeout: Timeout,
-    ) -> HTTPResponse:
+    def _wrong_loop(self, session: aiohttp.ClientSession) -> None:
+        """Refuse a session from another event loop, dropping it quietly when that loop is over."""
+        old = self._loop
+        assert old is not None
+        closed = old.is_closed()
+        if self._owns_session and closed:
+            # Its loop is gone, so nothing can close it properly any more: let its sockets go
+            # now, and make a fresh session if the client is used again in this loop, rather
+            # than leave "unclosed session" warnings for the garbage collector.
+            _discard(session)
+            self._session = None
+            self._loop = None
+        raise EventLoopError(
+            "this client's connections were opened in "
+            + ("an event loop that is now closed" if closed else "another event loop")
+            + " (a Client used from a second asyncio.run(), or from another thread's loop); "
+            "make the Client inside the coroutine that uses it, or keep one event loop"
+            + ("; it was reset and works in this loop from the next call" if closed else "")
+        )
+
+    async def send(self, request: HTTPRequest, *, timeout: Timeout) -> HTTPResponse:
         """Send one request and read the whole answer."""
         session = self._get_session()
-        client_timeout = _client_timeout(timeout)
+        method, url = request.method, request.url
         connected = False
         try:
             # encoded=True: the path is already quoted by _sansio.build_url, and must not be
@@ -91,29 +173,27 @@ class Transport:
             async with session.request(
                 method,
                 URL(url, encoded=True),
-                headers=dict(headers),
-                data=body,
-                timeout=client_timeout,
+                headers=dict(request.headers),
+                data=request.body,
+                timeout=_client_timeout(timeout),
                 # Never follow redirects: the Authorization header must not go to another host.
                 allow_redirects=False,
             ) as resp:
                 connected = True
-                data = await resp.read()
-                resp_headers: CIMultiDictProxy[str] = resp.headers
-                return HTTPResponse(resp.status, resp_headers, data)
+                return HTTPResponse(resp.status, resp.headers, await self._read(resp))
         except TimeoutError as exc:
             raise RequestTimeoutError(
-                f"{method} {_short(url)} timed out ({_timeout_text(timeout)})",
+                f"{method} {redact_url(url)} timed out ({_timeout_text(timeout)})",
                 method=method,
-                url=_short(url),
+                url=redact_url(url),
                 sent=True,
             ) from exc
         except aiohttp.ClientConnectorError as exc:
             # The connection was never established: the request was certainly not sent.
             raise TransportError(
-                f"cannot connect for {method} {_short(url)}: {exc.os_error or exc}",
+                f"cannot connect for {method} {redact_url(url)}: {exc.os_error or exc}",
                 method=method,
-                url=_short(url),
+                url=redact_url(url),
                 sent=False,
             ) from exc
         except aiohttp.ClientError as exc:
@@ -125,20 +205,54 @@ class Transport:
                 )
                 exc.args = (exc.request_info, exc.history)
             raise TransportError(
-                f"connection error during {method} {_short(url)}"
+                f"connection error during {method} {redact_url(url)}"
                 f"{' while reading the answer' if connected else ''}: "
                 f"{type(exc).__name__}: {exc}",
                 method=method,
-                url=_short(url),
+                url=redact_url(url),
                 sent=True,
             ) from exc
+
+    async def _read(self, resp: aiohttp.ClientResponse) -> bytes:
+        """Read the whole body (the place to cap its size while it streams in)."""
+        return await resp.read()
 
     async def close(self) -> None:
         """Close the session if this transport made it; a shared session is left open."""
         self._closed = True
         session, self._session = self._session, None
-        if session is not None and self._owns_session and not session.closed:
-            await session.close()
+        if session is None or not self._owns_session or session.closed:
+            return
+        if self._loop is not None and self._loop.is_closed():
+            _discard(session)  # closing needs the loop it was made in
+            return
+        await session.close()
+
+
+def _discard(session: aiohttp.ClientSession) -> None:
+    """Let go of a session whose event loop is closed, without the loop (and so without
+    warnings about it being unclosed).
+
+    aiohttp can only close a session in its own loop; once that loop is closed, its pooled
+    sockets are closed directly. This touches private attributes of aiohttp and asyncio, so
+    every step is optional: on another version it does less, never fails.
+    """
+    connector = session.connector
+    if connector is not None:
+        conns: Any = getattr(connector, "_conns", None)
+        if isinstance(conns, dict):
+            for pooled in conns.values():
+                for protocol, _ in pooled:
+                    transport = getattr(protocol, "transport", None)
+                    sock = getattr(transport, "_sock", None)
+                    if sock is not None:
+                        sock.close()
+                        transport._sock = None  # type: ignore[union-attr]
+            conns.clear()
+        close = getattr(connector, "_close", None)
+        if callable(close):
+            close()  # with its loop closed, this only marks it closed
+    session.detach()
 
 
 @functools.lru_cache(maxsize=32)
@@ -149,14 +263,47 @@ def _client_timeout(timeout: Timeout) -> aiohttp.ClientTimeout:
     )
 
 
-def _short(url: str) -> str:
-    return url.split("?", 1)[0]
-
-
 def _timeout_text(timeout: Timeout) -> str:
     parts: list[str] = []
     for name in ("total", "connect", "read"):
-        value: Any = getattr(timeout, name)
+        value: float | None = getattr(timeout, name)
         if value is not None:
             parts.append(f"{name} {value:g}s")
     return ", ".join(parts) or "no limit"
+
+
+Handler = Callable[[HTTPRequest], HTTPResponse | Awaitable[HTTPResponse]]
+
+
+class MockTransport:
+    """A transport that answers every request with ``handler(request)``: no sockets.
+
+    ``handler`` may be a plain or an async callable returning an :class:`HTTPResponse`, and may
+    raise :class:`~cloud66_async.TransportError` to stand for a network failure. Every request
+    is kept in :attr:`requests`.
+
+    >>> def handler(request: HTTPRequest) -> HTTPResponse:
+    ...     return HTTPResponse(200, {}, b'{"response": []}')
+    >>> client = Client("token", transport=MockTransport(handler))   # doctest: +SKIP
+    """
+
+    def __init__(self, handler: Handler) -> None:
+        self._handler = handler
+        self.requests: list[HTTPRequest] = []
+        self.closed = False
+
+    async def send(self, request: HTTPRequest, *, timeout: Timeout) -> HTTPResponse:
+        """Record the request and return the handler's answer."""
+        if self.closed:
+            raise ClientClosedError("this transport is closed")
+        self.requests.append(request)
+        result = self._handler(request)
+        if inspect.isawaitable(result):
+            result = await result
+        if not isinstance(result, HTTPResponse):
+            raise TypeError(f"the handler returned {type(result).__name__}, not HTTPResponse")
+        return result
+
+    async def close(self) -> None:
+        """Mark the transport closed."""
+        self.closed = True

@@ -57,7 +57,11 @@ EXAMPLE_CONTAINER = "cba44fa6b6acf57fb0ef6c2ce385f6a129867df544dae7181d2410e9f9c
 
 # Parameters the blueprint documents outside its "+ Parameters" lists: "Run Stack action" has
 # `value` in its command table ("value=1 for enable, value=0 for disable").
-EXTRA_PARAMS = {"Run Stack action": {"value"}}
+EXTRA_PARAMS = {
+    "Run Stack action": {"value"},
+    # The live API's name for services_filter (its documentation and the official Go client).
+    "Redeploy": {"services"},
+}
 
 
 # -- the blueprint, read by the package's reader ---------------------------------------------
@@ -232,7 +236,11 @@ TABLE: dict[str, Case] = {
         in_stack(),
         lambda c, i: c.deployments.redeploy(EXAMPLE, git_ref="main", services=["web", "api"]),
         RedeployResult,
-        sent=lambda ids: {"git_ref": "main", "services_filter": "web,api"},
+        sent=lambda ids: {
+            "git_ref": "main",
+            "services": ["web", "api"],
+            "services_filter": "web,api",
+        },
     ),
     "Cancel deployment": Case(
         "deployments.cancel",

@@ -447,7 +447,9 @@ async def test_hook_events_across_a_throttle_and_a_retry(
     recorder = Recorder()
     fake.inject_fault("GET", "/stacks", "throttled", headers={"Retry-After": "0.05"})
     fake.inject_fault("GET", "/stacks", "status", status=500)
-    async with fake.client(rate_limit=None, hooks=recorder.hooks()) as client:
+    # A floor below Retry-After, so that the gate closes for exactly what the server said.
+    retry = RetryPolicy(throttle_min_delay=0.01)
+    async with fake.client(rate_limit=None, hooks=recorder.hooks(), retry=retry) as client:
         with anyio.fail_after(BOUND):
             first = await client.stacks.list().first()
         url = client.base_url + "/stacks"
@@ -778,7 +780,8 @@ async def test_requests_refused_at_the_gate_use_no_local_budget(fake: FakeCloud6
     ``ThrottledError`` without being sent) must not use up the client-side window."""
     fake.inject_fault("GET", STACK_PATH, "throttled", headers={"Retry-After": "0.3"})
     async with fake.client(
-        rate_limit=RateLimit(requests=3, per=60), retry=RetryPolicy(throttle_max_wait=0.0)
+        rate_limit=RateLimit(requests=3, per=60),
+        retry=RetryPolicy(throttle_max_wait=0.0, throttle_min_delay=0.1),
     ) as client:
         with anyio.fail_after(BOUND):
             with pytest.raises(ThrottledError):

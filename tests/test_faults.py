@@ -224,7 +224,8 @@ CASES = [
         fault("throttled", times=None, headers={"Retry-After": "0.2"}),
         get=Expect(ThrottledError, 3),
         post=Expect(ThrottledError, 3),
-        retry=RetryPolicy(throttle_max_wait=0.5),
+        # (A floor below Retry-After, or the 0.5 s floor alone would spend the allowed wait.)
+        retry=RetryPolicy(throttle_max_wait=0.5, throttle_min_delay=0.1),
         status=503,
         max_seconds=3,
     ),

@@ -273,7 +273,12 @@ async def test_deployments_redeploy_and_wait(
     assert waited.deployment.id > finished.id
     assert stack.status is StackStatus.SUCCESS
     bodies = [e.json for e in fake.requests("POST", f"{S}/deployments")]
-    assert bodies == [{"git_ref": "main"}, {"services_filter": "web,worker"}]
+    # Both spellings: the live API (and the official Go client) read `services`, the blueprint
+    # documents `services_filter`.
+    assert bodies == [
+        {"git_ref": "main"},
+        {"services": ["web", "worker"], "services_filter": "web,worker"},
+    ]
 
 
 async def test_deployments_cancel(fake: FakeCloud66, client: Client) -> None:

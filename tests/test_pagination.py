@@ -126,10 +126,15 @@ async def test_prefetch_break_leaves_no_task(fake: FakeCloud66, client: Client) 
     fake.inject_fault("GET", "/stacks", "latency", delay=0.5, times=None)
 
     def prefetching() -> list[asyncio.Task[object]]:
+        # anyio names a task group's tasks after their function; the feed's host runs _host.
         return [
             t
             for t in asyncio.all_tasks()
-            if not t.done() and "Paginator" in t.get_coro().__qualname__  # type: ignore[union-attr]
+            if not t.done()
+            and (
+                "Paginator" in t.get_name()
+                or t.get_coro().__qualname__ in ("_host", "Paginator._fetch_ahead")  # type: ignore[union-attr]
+            )
         ]
 
     with anyio.fail_after(10):
@@ -158,3 +163,20 @@ def test_bad_prefetch() -> None:
     client = Client("t", base_url="http://127.0.0.1:9/api/3")
     with pytest.raises(ConfigError):
         client.stacks.list().with_prefetch(-1)
+
+
+async def test_first_with_max_items_zero_sends_nothing(fake: FakeCloud66, client: Client) -> None:
+    """The old first() fetched page 1 and returned its first item even with max_items=0."""
+    assert await client.stacks.list(max_items=0).first() is None
+    assert await client.stacks.list(max_items=0).collect() == []
+    assert fake.request_log == []
+
+
+async def test_first_of_a_filtered_list_reads_on_until_an_item_is_kept(
+    fake: FakeCloud66, client: Client
+) -> None:
+    last = fake.stack_uids[-1]  # on page 3 of the fake's 75 stacks
+    kept = client.stacks.list().filter(lambda s: s.uid == last)
+    found = await kept.first()
+    assert found is not None and found.uid == last
+    assert [r.query["page"] for r in fake.requests("GET", "/stacks")] == ["1", "2", "3"]

@@ -123,7 +123,9 @@ async def test_retry_after_longer_than_allowed_wait(fake: FakeCloud66) -> None:
 
 async def test_throttle_storm_ends_in_throttled_error(fake: FakeCloud66) -> None:
     fake.inject_fault("GET", STACK_PATH, "throttled", headers={"Retry-After": "0.05"}, times=100)
-    async with fake.client(rate_limit=None, retry=RetryPolicy(throttle_max_wait=0.5)) as client:
+    # A floor below Retry-After, so that several throttled answers fit in the allowed wait.
+    retry = RetryPolicy(throttle_max_wait=0.5, throttle_min_delay=0.01)
+    async with fake.client(rate_limit=None, retry=retry) as client:
         with pytest.raises(ThrottledError):
             await client.stacks.get(STACK)
     assert 2 <= len(fake.requests("GET", STACK_PATH)) <= 12

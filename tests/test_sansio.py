@@ -243,9 +243,27 @@ def test_parse_retry_after() -> None:
 def test_backoff_delay_grows_caps_and_jitters() -> None:
     rng = random.Random(1)
     for attempt in range(1, 10):
-        d = s.backoff_delay(attempt, base=0.5, cap=4.0, rand=rng)
+        d = s.backoff_delay(attempt, base=0.5, cap=4.0, rand=rng.random)
         full = min(4.0, 0.5 * 2 ** (attempt - 1))
         assert full / 2 <= d <= full
+
+
+def test_backoff_delay_is_equal_jitter_as_documented() -> None:
+    """Equal jitter: uniform in [d/2, d], never 0 (full jitter would be [0, d])."""
+    assert "equal jitter" in (s.backoff_delay.__doc__ or "")
+    assert s.backoff_delay(3, base=1.0, cap=60.0, rand=lambda: 0.0) == 2.0
+    assert s.backoff_delay(3, base=1.0, cap=60.0, rand=lambda: 0.999999) == pytest.approx(4.0)
+    delays = [
+        s.backoff_delay(3, base=1.0, cap=60.0, rand=random.Random(i).random) for i in range(200)
+    ]
+    assert min(delays) >= 2.0 and max(delays) <= 4.0
+    assert min(delays) < 2.2 and max(delays) > 3.8  # both halves of [d/2, d] are reached
+
+
+def test_backoff_delay_never_overflows() -> None:
+    """A long run of throttled answers (thousands) once raised OverflowError from 2.0 ** n."""
+    for attempt in (1_000, 10**6, 10**9):
+        assert s.backoff_delay(attempt, base=1.0, cap=60.0, rand=lambda: 0.5) == 45.0
 
 
 def test_rate_limit_headers() -> None:

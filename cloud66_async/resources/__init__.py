@@ -1,10 +1,11 @@
-"""Resource managers: one per API group. They build requests and name models, nothing else."""
+"""Resource managers: one per API group. They check arguments, name an endpoint of the table
+and hand both to the Requester; they know nothing of the Client."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-from ._base import Endpoint, Manager
+from .._pipeline import Requester
+from ._base import Manager
+from ._endpoints import Endpoint
 from .configuration import (
     EnvVarsManager,
     FirewallsManager,
@@ -17,9 +18,6 @@ from .infrastructure import BackupsManager, CloudsManager, ServerGroupsManager, 
 from .people import AccountsManager, UsersManager
 from .services import ContainersManager, ServicesManager
 from .stacks import ActionsManager, StacksManager
-
-if TYPE_CHECKING:
-    from .._client import Client
 
 __all__ = [
     "AccountsManager",
@@ -40,7 +38,7 @@ __all__ = [
     "SettingsManager",
     "StacksManager",
     "UsersManager",
-    "attach_managers",
+    "build_managers",
 ]
 
 MANAGERS: dict[str, type[Manager]] = {
@@ -63,7 +61,6 @@ MANAGERS: dict[str, type[Manager]] = {
 }
 
 
-def attach_managers(client: Client) -> None:
-    """Give ``client`` (or a view of it) one manager per API group."""
-    for name, cls in MANAGERS.items():
-        setattr(client, name, cls(client))
+def build_managers(requester: Requester) -> dict[str, Manager]:
+    """One manager per API group, by the attribute name the client gives it."""
+    return {name: cls(requester) for name, cls in MANAGERS.items()}

@@ -1,63 +1,53 @@
-"""What every resource manager shares: the endpoint table entry type and the thin helpers that
-turn an endpoint plus arguments into a call of the client's one request pipeline."""
+"""What every resource manager shares: the thin helpers that turn an endpoint of the table
+(:mod:`._endpoints`) plus arguments into a call of the :class:`~cloud66_async._pipeline.Requester`.
+
+A manager checks its arguments, names an :class:`Endpoint` of the table and passes the path
+arguments; the Requester does the rest. Managers know nothing of the Client or of aiohttp.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 import attrs
 
 from .._exceptions import ConfigError
-from .._paging import Paginator
+from .._paging import Page, Paginator
+from .._pipeline import Requester
+from .._polling import wait_action
+from ..models import Action, Deployment
+from ._endpoints import E, Endpoint
 from ._validate import check_int, check_str
 
-if TYPE_CHECKING:
-    from .._client import Client
-    from ..models import Action
-
-__all__ = ["Endpoint", "Manager"]
+__all__ = ["Manager", "Polls"]
 
 T = TypeVar("T")
 
 
-@attrs.frozen
-class Endpoint:
-    """One operation of the API, as data: method, path template, the scope it needs, its model.
-
-    ``path`` uses ``{name}`` placeholders filled from the call's path arguments (always quoted).
-    """
-
-    method: str
-    path: str
-    scope: str
-    model: type[Any] | None
-    many: bool = False
-
-
 class Manager:
-    """Base of the resource managers: holds the client, builds requests, names models."""
+    """Base of the resource managers: holds the Requester, builds requests, names models."""
 
-    def __init__(self, client: Client) -> None:
-        self._client = client
+    def __init__(self, requester: Requester) -> None:
+        self._requester = requester
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__}>"
 
     def _list(
         self,
-        endpoint: Endpoint,
+        endpoint: Endpoint[T],
         path_params: Mapping[str, object],
         *,
         params: Mapping[str, Any] | None = None,
         max_items: int | None = None,
         start_page: int = 1,
-    ) -> Paginator[Any]:
-        assert endpoint.many and endpoint.model is not None and endpoint.method == "GET"
-        return self._client._paginate(
-            endpoint.model,
+    ) -> Paginator[T]:
+        assert endpoint.many and endpoint.method == "GET", endpoint.name
+        return self._requester.paginate(
             endpoint.path,
             path_params,
+            endpoint.model,
             params=params,
             max_items=max_items,
             start_page=start_page,
@@ -65,13 +55,13 @@ class Manager:
 
     def _stack_list(
         self,
-        endpoint: Endpoint,
+        endpoint: Endpoint[T],
         stack_uid: str,
         *,
         params: Mapping[str, Any] | None = None,
         max_items: int | None = None,
         start_page: int = 1,
-    ) -> Paginator[Any]:
+    ) -> Paginator[T]:
         """A list under ``/stacks/{stack_uid}``."""
         return self._list(
             endpoint,
@@ -82,8 +72,8 @@ class Manager:
         )
 
     async def _stack_get(
-        self, endpoint: Endpoint, stack_uid: str, id_name: str, id_value: int
-    ) -> Any:
+        self, endpoint: Endpoint[T], stack_uid: str, id_name: str, id_value: int
+    ) -> T:
         """One object under ``/stacks/{stack_uid}`` named by a numeric id."""
         return await self._one(
             endpoint,
@@ -95,36 +85,37 @@ class Manager:
 
     async def _one(
         self,
-        endpoint: Endpoint,
+        endpoint: Endpoint[T],
         path_params: Mapping[str, object],
         *,
         params: Mapping[str, Any] | None = None,
         body: Mapping[str, Any] | None = None,
-    ) -> Any:
-        assert endpoint.model is not None
-        return await self._client._fetch_one(
-            endpoint.model,
+    ) -> T:
+        assert not endpoint.many, endpoint.name
+        return await self._requester.one(
             endpoint.method,
             endpoint.path,
             path_params,
+            endpoint.model,
             params=_drop_none(params),
-            body=_drop_none(body) if body is not None else None,
+            body=_drop_none(body),
         )
 
     async def _no_content(
         self,
-        endpoint: Endpoint,
+        endpoint: Endpoint[None],
         path_params: Mapping[str, object],
         *,
         body: Mapping[str, Any] | None = None,
     ) -> None:
         """Send a request whose answer the blueprint leaves undocumented; check only its status."""
-        url = self._client._url(endpoint.path, path_params)
-        await self._client._send(endpoint.method, url, None, _drop_none(body))
+        await self._requester.no_content(
+            endpoint.method, endpoint.path, path_params, body=_drop_none(body)
+        )
 
     async def _action(
         self,
-        endpoint: Endpoint,
+        endpoint: Endpoint[Action],
         path_params: Mapping[str, object],
         stack_uid: str,
         *,
@@ -134,11 +125,63 @@ class Manager:
     ) -> Action:
         """Send a write that answers with a stack action; fill in its ``stack_uid``; maybe wait."""
         _check_wait(wait, wait_timeout)
-        answered: Action = await self._one(endpoint, path_params, body=body)
+        answered = await self._one(endpoint, path_params, body=body)
         action = attrs.evolve(answered, stack_uid=stack_uid)
         if wait:
-            return await self._client.actions.wait(action, timeout=wait_timeout)
+            return await self._wait_action(action, wait_timeout)
         return action
+
+    async def _wait_action(self, action: Action, timeout: float | None) -> Action:
+        return await wait_action(
+            Polls(self._requester),
+            action,
+            timeout=timeout,
+            poll_interval=1.0,
+            max_poll_interval=15.0,
+            on_progress=None,
+        )
+
+
+class Polls:
+    """What waits read (actions and deployments), fetched through the Requester.
+
+    Satisfies :class:`~cloud66_async._polling.DeploymentSource`.
+    """
+
+    def __init__(self, requester: Requester) -> None:
+        self._requester = requester
+
+    async def get_action(self, stack_uid: str, action_id: int) -> Action:
+        """One action of a stack, ``stack_uid`` filled in."""
+        action = await self._requester.one(
+            E.actions_get.method,
+            E.actions_get.path,
+            {"stack_uid": stack_uid, "action_id": action_id},
+            E.actions_get.model,
+        )
+        return attrs.evolve(action, stack_uid=stack_uid)
+
+    async def action_page(self, stack_uid: str, number: int) -> Page[Action]:
+        """One page of a stack's action list, ``stack_uid`` filled in."""
+        paginator = self._requester.paginate(
+            E.actions_list.path, {"stack_uid": stack_uid}, E.actions_list.model, start_page=number
+        ).map(lambda a: attrs.evolve(a, stack_uid=stack_uid))
+        return await paginator._get(number)
+
+    async def newest_deployment(self, stack_uid: str) -> Deployment | None:
+        """The stack's newest deployment (the first of its list), if any."""
+        return await self._requester.paginate(
+            E.deployments_list.path, {"stack_uid": stack_uid}, E.deployments_list.model
+        ).first()
+
+    async def get_deployment(self, stack_uid: str, deployment_id: int) -> Deployment:
+        """One deployment of a stack."""
+        return await self._requester.one(
+            E.deployments_get.method,
+            E.deployments_get.path,
+            {"stack_uid": stack_uid, "deployment_id": deployment_id},
+            E.deployments_get.model,
+        )
 
 
 def _drop_none(values: Mapping[str, Any] | None) -> dict[str, Any] | None:

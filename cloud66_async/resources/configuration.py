@@ -11,7 +11,7 @@ from .._paging import Paginator
 from ..models import Action, EnvVar, FirewallRule, Notification, ServerSetting, Setting
 from . import _validate as v
 from ._base import Manager
-from ._endpoints import ENDPOINTS as E
+from ._endpoints import E
 
 __all__ = [
     "EnvVarsManager",
@@ -38,12 +38,12 @@ class EnvVarsManager(Manager):
     ) -> Paginator[EnvVar]:
         """Iterate over a stack's environment variables."""
         return self._stack_list(
-            E["env_vars.list"], stack_uid, max_items=max_items, start_page=start_page
+            E.env_vars_list, stack_uid, max_items=max_items, start_page=start_page
         )
 
     async def get(self, stack_uid: str, env_id: int) -> EnvVar:
         """Return one environment variable by its numeric id."""
-        found: EnvVar = await self._stack_get(E["env_vars.get"], stack_uid, "env_id", env_id)
+        found: EnvVar = await self._stack_get(E.env_vars_get, stack_uid, "env_id", env_id)
         return found
 
     async def add(
@@ -62,7 +62,7 @@ class EnvVarsManager(Manager):
             "value": v.check_str("value", value, allow_empty=True),
         }
         return await self._action(
-            E["env_vars.add"],
+            E.env_vars_add,
             {"stack_uid": uid},
             uid,
             body=body,
@@ -82,7 +82,7 @@ class EnvVarsManager(Manager):
         """Change an environment variable's value (readonly ones are refused by the API)."""
         uid = v.check_str("stack_uid", stack_uid)
         return await self._action(
-            E["env_vars.update"],
+            E.env_vars_update,
             {"stack_uid": uid, "key": v.check_str("key", key)},
             uid,
             body={"value": v.check_str("value", value, allow_empty=True)},
@@ -93,7 +93,7 @@ class EnvVarsManager(Manager):
     async def delete(self, stack_uid: str, key: str) -> None:
         """Delete an environment variable (not readonly or generated ones)."""
         await self._no_content(
-            E["env_vars.delete"],
+            E.env_vars_delete,
             {"stack_uid": v.check_str("stack_uid", stack_uid), "key": v.check_str("key", key)},
         )
 
@@ -106,13 +106,13 @@ class SettingsManager(Manager):
     ) -> Paginator[Setting]:
         """Iterate over a stack's settings."""
         return self._stack_list(
-            E["settings.list"], stack_uid, max_items=max_items, start_page=start_page
+            E.settings_list, stack_uid, max_items=max_items, start_page=start_page
         )
 
     async def get(self, stack_uid: str, setting_id: str) -> Setting:
         """Return one setting."""
         found: Setting = await self._one(
-            E["settings.get"],
+            E.settings_get,
             {
                 "stack_uid": v.check_str("stack_uid", stack_uid),
                 "setting_id": v.setting_id(setting_id),
@@ -132,7 +132,7 @@ class SettingsManager(Manager):
         """Change a setting; it takes its new value when the returned action finishes."""
         uid = v.check_str("stack_uid", stack_uid)
         return await self._action(
-            E["settings.update"],
+            E.settings_update,
             {"stack_uid": uid, "setting_id": v.setting_id(setting_id)},
             uid,
             body={"value": _setting_value(value)},
@@ -154,7 +154,7 @@ class ServerSettingsManager(Manager):
     ) -> Paginator[ServerSetting]:
         """Iterate over a server's settings."""
         return self._list(
-            E["server_settings.list"],
+            E.server_settings_list,
             {
                 "stack_uid": v.check_str("stack_uid", stack_uid),
                 "server_uid": v.check_str("server_uid", server_uid),
@@ -166,7 +166,7 @@ class ServerSettingsManager(Manager):
     async def get(self, stack_uid: str, server_uid: str, setting_id: str) -> ServerSetting:
         """Return one server setting."""
         found: ServerSetting = await self._one(
-            E["server_settings.get"],
+            E.server_settings_get,
             {
                 "stack_uid": v.check_str("stack_uid", stack_uid),
                 "server_uid": v.check_str("server_uid", server_uid),
@@ -188,7 +188,7 @@ class ServerSettingsManager(Manager):
         """Change a server setting; it takes effect when the returned action finishes."""
         uid = v.check_str("stack_uid", stack_uid)
         return await self._action(
-            E["server_settings.update"],
+            E.server_settings_update,
             {
                 "stack_uid": uid,
                 "server_uid": v.check_str("server_uid", server_uid),
@@ -209,14 +209,12 @@ class FirewallsManager(Manager):
     ) -> Paginator[FirewallRule]:
         """Iterate over a stack's firewall rules."""
         return self._stack_list(
-            E["firewalls.list"], stack_uid, max_items=max_items, start_page=start_page
+            E.firewalls_list, stack_uid, max_items=max_items, start_page=start_page
         )
 
     async def get(self, stack_uid: str, rule_id: int) -> FirewallRule:
         """Return one firewall rule."""
-        found: FirewallRule = await self._stack_get(
-            E["firewalls.get"], stack_uid, "rule_id", rule_id
-        )
+        found: FirewallRule = await self._stack_get(E.firewalls_get, stack_uid, "rule_id", rule_id)
         return found
 
     async def add(
@@ -257,7 +255,7 @@ class FirewallsManager(Manager):
             **ends,
         }
         found: FirewallRule = await self._one(
-            E["firewalls.add"], {"stack_uid": v.check_str("stack_uid", stack_uid)}, body=body
+            E.firewalls_add, {"stack_uid": v.check_str("stack_uid", stack_uid)}, body=body
         )
         return found
 
@@ -275,7 +273,7 @@ class NotificationsManager(Manager):
     ) -> Paginator[Notification]:
         """Iterate over a stack's notifications, optionally of one ``alert_type``."""
         return self._stack_list(
-            E["notifications.list"],
+            E.notifications_list,
             stack_uid,
             params={"alert_type": v.optional(v.check_str, "alert_type", alert_type)},
             max_items=max_items,
@@ -285,7 +283,7 @@ class NotificationsManager(Manager):
     async def get(self, stack_uid: str, notification_id: int) -> Notification:
         """Return one notification."""
         found: Notification = await self._stack_get(
-            E["notifications.get"], stack_uid, "notification_id", notification_id
+            E.notifications_get, stack_uid, "notification_id", notification_id
         )
         return found
 
@@ -316,7 +314,7 @@ class NotificationsManager(Manager):
             "params": json.dumps(dict(params)) if params is not None else None,
         }
         found: Notification = await self._one(
-            E["notifications.update"],
+            E.notifications_update,
             {
                 "stack_uid": v.check_str("stack_uid", stack_uid),
                 "notification_id": v.check_int("notification_id", notification_id, low=1),

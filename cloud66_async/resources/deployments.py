@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
-from typing import Any
 
 import attrs
 
 from .._paging import Paginator
-from ..models import Deployment, OperationResult, RedeployResult
+from .._polling import wait_deployment
+from ..models import Action, Deployment, OperationResult, RedeployResult
 from . import _validate as v
-from ._base import Manager, _check_wait
-from ._endpoints import ENDPOINTS as E
+from ._base import Manager, Polls, _check_wait
+from ._endpoints import E
 
 __all__ = ["DeploymentsManager"]
 
@@ -25,13 +25,13 @@ class DeploymentsManager(Manager):
     ) -> Paginator[Deployment]:
         """Iterate over a stack's deployments, newest first."""
         return self._stack_list(
-            E["deployments.list"], stack_uid, max_items=max_items, start_page=start_page
+            E.deployments_list, stack_uid, max_items=max_items, start_page=start_page
         )
 
     async def get(self, stack_uid: str, deployment_id: int) -> Deployment:
         """Return one deployment."""
         found: Deployment = await self._stack_get(
-            E["deployments.get"], stack_uid, "deployment_id", deployment_id
+            E.deployments_get, stack_uid, "deployment_id", deployment_id
         )
         return found
 
@@ -47,7 +47,9 @@ class DeploymentsManager(Manager):
         """Redeploy a stack; ``wait=True`` also waits for the deployment it starts.
 
         ``git_ref`` (branch, tag or hash) is for non-Docker stacks; ``services`` limits a Docker
-        stack's deployment to those services (sent as the blueprint's ``services_filter``).
+        stack's deployment to those services. They are sent both as ``services`` (a list: what
+        the live API reads, and the official Go client sends) and as the blueprint's
+        ``services_filter`` (comma-separated), so any server version understands them.
         With ``wait=True`` the returned result's ``deployment`` holds the finished deployment.
         """
         uid = v.check_str("stack_uid", stack_uid)
@@ -59,10 +61,11 @@ class DeploymentsManager(Manager):
         _check_wait(wait, wait_timeout)
         started = datetime.now(UTC)
         result: RedeployResult = await self._one(
-            E["deployments.redeploy"],
+            E.deployments_redeploy,
             {"stack_uid": uid},
             body={
                 "git_ref": v.optional(v.check_str, "git_ref", git_ref),
+                "services": list(services) if services else None,
                 "services_filter": ",".join(services) if services else None,
             },
         )
@@ -74,7 +77,7 @@ class DeploymentsManager(Manager):
     async def cancel(self, stack_uid: str, deployment_id: int) -> OperationResult:
         """Cancel a live deployment."""
         done: OperationResult = await self._one(
-            E["deployments.cancel"],
+            E.deployments_cancel,
             {
                 "stack_uid": v.check_str("stack_uid", stack_uid),
                 "deployment_id": v.check_int("deployment_id", deployment_id, low=1),
@@ -91,7 +94,7 @@ class DeploymentsManager(Manager):
         timeout: float | None = None,
         poll_interval: float = 2.0,
         max_poll_interval: float = 30.0,
-        on_progress: Callable[[Any], Any] | None = None,
+        on_progress: Callable[[Action | Deployment], object] | None = None,
     ) -> Deployment:
         """Wait for a stack's deployment to finish; return it.
 
@@ -101,10 +104,8 @@ class DeploymentsManager(Manager):
         outcome is not success and :class:`WaitTimeoutError` when ``timeout`` (default 3600 s)
         passes first.
         """
-        from .._polling import wait_deployment
-
         return await wait_deployment(
-            self._client,
+            Polls(self._requester),
             v.check_str("stack_uid", stack_uid),
             result=result,
             since=since,

@@ -9,7 +9,7 @@ from .._paging import Paginator
 from ..models import Backup, BackupFile, BackupFileURL, Cloud, OperationResult, Server, ServerGroup
 from . import _validate as v
 from ._base import Manager
-from ._endpoints import ENDPOINTS as E
+from ._endpoints import E
 
 __all__ = ["BackupsManager", "CloudsManager", "ServerGroupsManager", "ServersManager"]
 
@@ -22,13 +22,13 @@ class ServerGroupsManager(Manager):
     ) -> Paginator[ServerGroup]:
         """Iterate over a stack's server groups."""
         return self._stack_list(
-            E["server_groups.list"], stack_uid, max_items=max_items, start_page=start_page
+            E.server_groups_list, stack_uid, max_items=max_items, start_page=start_page
         )
 
     async def get(self, stack_uid: str, group_id: int) -> ServerGroup:
         """Return one server group."""
         found: ServerGroup = await self._stack_get(
-            E["server_groups.get"], stack_uid, "group_id", group_id
+            E.server_groups_get, stack_uid, "group_id", group_id
         )
         return found
 
@@ -41,7 +41,7 @@ class ServersManager(Manager):
     ) -> Paginator[Server]:
         """Iterate over a stack's servers."""
         return self._stack_list(
-            E["servers.list"], stack_uid, max_items=max_items, start_page=start_page
+            E.servers_list, stack_uid, max_items=max_items, start_page=start_page
         )
 
     async def get(
@@ -51,7 +51,7 @@ class ServersManager(Manager):
         if not isinstance(include_private_key, bool):
             raise v.ConfigError("include_private_key must be True or False")
         found: Server = await self._one(
-            E["servers.get"],
+            E.servers_get,
             {
                 "stack_uid": v.check_str("stack_uid", stack_uid),
                 "server_uid": v.check_str("server_uid", server_uid),
@@ -66,11 +66,11 @@ class CloudsManager(Manager):
 
     def list(self, *, max_items: int | None = None, start_page: int = 1) -> Paginator[Cloud]:
         """Iterate over the account's clouds."""
-        return self._list(E["clouds.list"], {}, max_items=max_items, start_page=start_page)
+        return self._list(E.clouds_list, {}, max_items=max_items, start_page=start_page)
 
     async def get(self, name: str) -> Cloud:
         """Return one cloud by name (``digitalocean``), with its regions and server sizes."""
-        found: Cloud = await self._one(E["clouds.get"], {"name": v.check_str("name", name)})
+        found: Cloud = await self._one(E.clouds_get, {"name": v.check_str("name", name)})
         return found
 
 
@@ -88,7 +88,7 @@ class BackupsManager(Manager):
     ) -> Paginator[Backup]:
         """Iterate over a stack's backups, optionally of one backup ``group`` or ``db_type``."""
         return self._list(
-            E["backups.list"],
+            E.backups_list,
             {"stack_uid": v.check_str("stack_uid", stack_uid)},
             params={
                 "group": v.optional(v.check_int, "group", group, low=1),
@@ -100,7 +100,7 @@ class BackupsManager(Manager):
 
     async def get(self, stack_uid: str, backup_id: int) -> Backup:
         """Return one backup."""
-        found: Backup = await self._stack_get(E["backups.get"], stack_uid, "backup_id", backup_id)
+        found: Backup = await self._stack_get(E.backups_get, stack_uid, "backup_id", backup_id)
         return found
 
     async def create(
@@ -130,7 +130,7 @@ class BackupsManager(Manager):
         if frequency is not None and len(v.check_str("frequency", frequency).split()) != 5:
             raise v.ConfigError(f"frequency must be a 5-field cron schedule, got {frequency!r}")
         found: OperationResult = await self._one(
-            E["backups.create"],
+            E.backups_create,
             {"stack_uid": v.check_str("stack_uid", stack_uid)},
             body={
                 "db_type": types,
@@ -151,7 +151,7 @@ class BackupsManager(Manager):
         if not url.startswith(("http://", "https://")):
             raise v.ConfigError(f"remote_url must be an http(s) URL, got {remote_url!r}")
         found: OperationResult = await self._one(
-            E["backups.import_backup"],
+            E.backups_import_backup,
             {"stack_uid": v.check_str("stack_uid", stack_uid)},
             body={
                 "group": v.check_int("group", group, low=1),
@@ -171,7 +171,7 @@ class BackupsManager(Manager):
     ) -> Paginator[BackupFile]:
         """Iterate over the files of a backup."""
         return self._list(
-            E["backups.files"],
+            E.backups_files,
             {
                 "stack_uid": v.check_str("stack_uid", stack_uid),
                 "backup_id": v.check_int("backup_id", backup_id, low=1),
@@ -183,7 +183,7 @@ class BackupsManager(Manager):
     async def file_url(self, stack_uid: str, backup_id: int, file_id: str) -> str:
         """Return the public (pre-signed) URL of one backup file."""
         found: BackupFileURL = await self._one(
-            E["backups.file_url"],
+            E.backups_file_url,
             {
                 "stack_uid": v.check_str("stack_uid", stack_uid),
                 "backup_id": v.check_int("backup_id", backup_id, low=1),

@@ -6,7 +6,7 @@ from .._paging import Paginator
 from ..models import Account, Device, User
 from . import _validate as v
 from ._base import Manager
-from ._endpoints import ENDPOINTS as E
+from ._endpoints import E
 
 __all__ = ["AccountsManager", "UsersManager"]
 
@@ -16,12 +16,12 @@ class AccountsManager(Manager):
 
     def list(self, *, max_items: int | None = None, start_page: int = 1) -> Paginator[Account]:
         """Iterate over the accounts the caller belongs to."""
-        return self._list(E["accounts.list"], {}, max_items=max_items, start_page=start_page)
+        return self._list(E.accounts_list, {}, max_items=max_items, start_page=start_page)
 
     async def get(self, account_id: int) -> Account:
         """Return one account."""
         found: Account = await self._one(
-            E["accounts.get"], {"account_id": v.check_int("account_id", account_id, low=1)}
+            E.accounts_get, {"account_id": v.check_int("account_id", account_id, low=1)}
         )
         return found
 
@@ -31,12 +31,12 @@ class UsersManager(Manager):
 
     def list(self, *, max_items: int | None = None, start_page: int = 1) -> Paginator[User]:
         """Iterate over the users the caller has access to."""
-        return self._list(E["users.list"], {}, max_items=max_items, start_page=start_page)
+        return self._list(E.users_list, {}, max_items=max_items, start_page=start_page)
 
     async def get(self, user_id: int) -> User:
         """Return one user, with accounts, access rights and devices."""
         found: User = await self._one(
-            E["users.get"], {"user_id": v.check_int("user_id", user_id, low=1)}
+            E.users_get, {"user_id": v.check_int("user_id", user_id, low=1)}
         )
         return found
 
@@ -46,7 +46,7 @@ class UsersManager(Manager):
         """Register a mobile device: ``device_type`` ios/android (1/2), ``sub_type``
         iphone/ipad/ipod (1/2/3)."""
         found: Device = await self._one(
-            E["users.add_device"],
+            E.users_add_device,
             {"user_id": v.check_int("user_id", user_id, low=1)},
             body={
                 "token": v.check_str("token", token),
@@ -61,7 +61,7 @@ class UsersManager(Manager):
     ) -> Device:
         """Change a device's type and sub-type."""
         found: Device = await self._one(
-            E["users.update_device"],
+            E.users_update_device,
             {"user_id": v.check_int("user_id", user_id, low=1)},
             body={
                 "token": v.check_str("token", token),
@@ -74,7 +74,7 @@ class UsersManager(Manager):
     async def delete_device(self, user_id: int, token: str) -> None:
         """Remove a device."""
         await self._no_content(
-            E["users.delete_device"],
+            E.users_delete_device,
             {
                 "user_id": v.check_int("user_id", user_id, low=1),
                 "token": v.check_str("token", token),

@@ -8,7 +8,7 @@ from .._paging import Paginator
 from ..models import Action, Container, Service
 from . import _validate as v
 from ._base import Manager
-from ._endpoints import ENDPOINTS as E
+from ._endpoints import E
 
 __all__ = ["ContainersManager", "ServicesManager"]
 
@@ -26,7 +26,7 @@ class ServicesManager(Manager):
     ) -> Paginator[Service]:
         """Iterate over a stack's services (on one server when ``server_uid`` is given)."""
         return self._stack_list(
-            E["services.list"],
+            E.services_list,
             stack_uid,
             params={"server_uid": v.optional(v.check_str, "server_uid", server_uid)},
             max_items=max_items,
@@ -36,7 +36,7 @@ class ServicesManager(Manager):
     async def get(self, stack_uid: str, name: str, *, server_uid: str | None = None) -> Service:
         """Return one service by name."""
         found: Service = await self._one(
-            E["services.get"],
+            E.services_get,
             {"stack_uid": v.check_str("stack_uid", stack_uid), "name": v.check_str("name", name)},
             params={"server_uid": v.optional(v.check_str, "server_uid", server_uid)},
         )
@@ -65,7 +65,7 @@ class ServicesManager(Manager):
             ),
         }
         return await self._action(
-            E["services.scale"],
+            E.services_scale,
             {"stack_uid": uid},
             uid,
             body=body,
@@ -85,7 +85,7 @@ class ServicesManager(Manager):
         """Stop every container of a service (on one server when ``server_uid`` is given)."""
         uid = v.check_str("stack_uid", stack_uid)
         return await self._action(
-            E["services.stop"],
+            E.services_stop,
             {"stack_uid": uid, "name": v.check_str("name", name)},
             uid,
             body={"server_uid": v.optional(v.check_str, "server_uid", server_uid)},
@@ -107,7 +107,7 @@ class ContainersManager(Manager):
     ) -> Paginator[Container]:
         """Iterate over a stack's containers (on one server when ``server_uid`` is given)."""
         return self._stack_list(
-            E["containers.list"],
+            E.containers_list,
             stack_uid,
             params={"server_uid": v.optional(v.check_str, "server_uid", server_uid)},
             max_items=max_items,
@@ -117,7 +117,7 @@ class ContainersManager(Manager):
     async def get(self, stack_uid: str, uid: str) -> Container:
         """Return one container, with its Docker ``runtime`` information (needs ``admin``)."""
         found: Container = await self._one(
-            E["containers.get"],
+            E.containers_get,
             {"stack_uid": v.check_str("stack_uid", stack_uid), "uid": v.check_str("uid", uid)},
         )
         return found
@@ -128,7 +128,7 @@ class ContainersManager(Manager):
         """Stop one container; returns the ``container_stop`` action."""
         stack = v.check_str("stack_uid", stack_uid)
         return await self._action(
-            E["containers.stop"],
+            E.containers_stop,
             {"stack_uid": stack, "uid": v.check_str("uid", uid)},
             stack,
             wait=wait,

@@ -15,10 +15,11 @@ from .._exceptions import (
     StackNotFoundError,
 )
 from .._paging import Paginator
+from .._polling import wait_action, wait_many
 from ..models import Action, Stack
 from . import _validate as v
-from ._base import Manager, _check_wait
-from ._endpoints import ENDPOINTS as E
+from ._base import Manager, Polls, _check_wait
+from ._endpoints import E
 
 __all__ = ["ActionsManager", "StacksManager"]
 
@@ -48,7 +49,7 @@ class StacksManager(Manager):
             "filter_environment": v.optional(v.check_str, "environment", environment),
         }
         stacks: Paginator[Stack] = self._list(
-            E["stacks.list"],
+            E.stacks_list,
             {},
             params=filters,
             max_items=max_items,
@@ -95,7 +96,7 @@ class StacksManager(Manager):
 
     async def get(self, uid: str) -> Stack:
         """Return one stack by its uid."""
-        stack: Stack = await self._one(E["stacks.get"], {"stack_uid": v.check_str("uid", uid)})
+        stack: Stack = await self._one(E.stacks_get, {"stack_uid": v.check_str("uid", uid)})
         return stack
 
     async def create(
@@ -133,7 +134,7 @@ class StacksManager(Manager):
                 "stacks.create needs manifest_yaml, or cloud, region and build_type"
             )
         _check_wait(wait, wait_timeout)
-        action: Action = await self._one(E["stacks.create"], {}, body=body)
+        action: Action = await self._one(E.stacks_create, {}, body=body)
         try:
             uid = await self._find_new_stack(name, environment)
         except PermissionDeniedError:
@@ -147,7 +148,7 @@ class StacksManager(Manager):
                     f"stack {name!r} was created (action {action.id}) but cannot be found in "
                     "the stack list to wait on it; the token may lack the 'public' scope"
                 )
-            return await self._client.actions.wait(action, timeout=wait_timeout)
+            return await self._wait_action(action, wait_timeout)
         return action
 
     async def _find_new_stack(self, name: str, environment: str) -> str | None:
@@ -176,7 +177,7 @@ class ActionsManager(Manager):
         """Iterate over a stack's actions, newest first; each carries ``stack_uid``."""
         uid = v.check_str("stack_uid", stack_uid)
         inner: Paginator[Action] = self._list(
-            E["actions.list"], {"stack_uid": uid}, max_items=max_items, start_page=start_page
+            E.actions_list, {"stack_uid": uid}, max_items=max_items, start_page=start_page
         )
         return inner.map(lambda a: attrs.evolve(a, stack_uid=uid))
 
@@ -184,7 +185,7 @@ class ActionsManager(Manager):
         """Return one action of a stack."""
         uid = v.check_str("stack_uid", stack_uid)
         aid = v.check_int("action_id", action_id, low=1)
-        action: Action = await self._one(E["actions.get"], {"stack_uid": uid, "action_id": aid})
+        action: Action = await self._one(E.actions_get, {"stack_uid": uid, "action_id": aid})
         return attrs.evolve(action, stack_uid=uid)
 
     async def run(
@@ -210,7 +211,7 @@ class ActionsManager(Manager):
         elif value is not None:
             raise v.ConfigError(f"command {command!r} takes no value")
         return await self._action(
-            E["actions.run"],
+            E.actions_run,
             {"stack_uid": uid},
             uid,
             body=body,
@@ -225,7 +226,7 @@ class ActionsManager(Manager):
         timeout: float | None = None,
         poll_interval: float = 1.0,
         max_poll_interval: float = 15.0,
-        on_progress: Callable[[Action], Any] | None = None,
+        on_progress: Callable[[Action], object] | None = None,
     ) -> Action:
         """Poll a stack action until it finishes; return the finished action.
 
@@ -236,10 +237,8 @@ class ActionsManager(Manager):
         An action from another process can be waited on with
         ``client.actions.wait(Action(id=..., stack_uid=...))``.
         """
-        from .._polling import wait_action
-
         return await wait_action(
-            self._client,
+            Polls(self._requester),
             action,
             timeout=timeout,
             poll_interval=poll_interval,
@@ -254,7 +253,7 @@ class ActionsManager(Manager):
         timeout: float | None = None,
         poll_interval: float = 1.0,
         max_poll_interval: float = 15.0,
-        on_progress: Callable[[Action], Any] | None = None,
+        on_progress: Callable[[Action], object] | None = None,
         raise_on_failure: bool = True,
     ) -> builtins.list[Action]:
         """Wait for several actions; return them finished, in the order given.
@@ -264,10 +263,8 @@ class ActionsManager(Manager):
         default) the first failed action raises :class:`ActionFailedError` once all are done;
         otherwise failed actions are returned like the others.
         """
-        from .._polling import wait_many
-
         return await wait_many(
-            self._client,
+            Polls(self._requester),
             list(actions),
             timeout=timeout,
             poll_interval=poll_interval,

@@ -314,6 +314,26 @@ async def _usage() -> None:
             assert_type(entry.status, int | None)
 
 
+async def _readme_fan_out() -> None:
+    """The README's fan_out example, as written there: ``if outcome.ok:`` narrows the outcome,
+    so ``outcome.value`` is an ``int`` in that branch and ``outcome.error`` an exception in the
+    other."""
+    async with c66.Client() as client:
+
+        async def count_servers(stack: c66.models.Stack) -> int:
+            return len(await client.servers.list(stack.uid).collect())
+
+        total = 0
+        async for outcome in client.fan_out(client.stacks.list(), count_servers, concurrency=10):
+            if outcome.ok:
+                total += outcome.value
+                assert_type(outcome, c66.Success[Stack, int])
+            else:
+                print(outcome.item.name, "failed:", outcome.error)
+                assert_type(outcome.error, BaseException)
+        print(total, "servers")
+
+
 async def _typed_raw(client: c66.Client) -> None:
     raw = await client.raw_response(client.stacks.get("uid"))
     assert_type(raw, c66.RawResponse[Stack])

@@ -1,17 +1,33 @@
-"""The fast decoding path: answer bytes straight into the frozen attrs models with msgspec.
+"""The one decoder: answer bytes into models, by a fast path and a careful path that agree.
 
-msgspec builds attrs instances directly from JSON bytes in C, several times faster than
-``json.loads`` followed by cattrs. It is stricter and knows fewer timestamp formats than the
-cattrs converter, so it is only ever an accelerator: when it declines a payload (an undocumented
-enum code, a timestamp format it does not read, a naive timestamp, an integer where a string is
-documented, anything malformed) the caller decodes the same bytes again the careful way, which
-accepts what the SDK accepts and names the failing field when it must fail. Both paths give equal
-results for every payload the fast one accepts; the contract tests check that on every example
-of the blueprint.
+The fast path (:class:`FastPath`) is msgspec: it builds the frozen attrs models straight from
+the JSON bytes in C, several times faster than ``json.loads`` followed by cattrs. It is only ever
+an accelerator: it returns a value only when that value is, by construction, the one the careful
+path would give, and declines (returns ``None``) otherwise, and the :class:`Decoder` then
+decodes the same bytes the careful way (``json.loads`` + the cattrs converter of
+:mod:`~cloud66_async._converter`), which accepts what the SDK accepts and names the failing
+field when it must fail.
 
-The one rewrite done before decoding: the blueprint's ``"2014-08-14 00:38:14 UTC"`` timestamps
-become ``"2014-08-14T00:38:14Z"``, but only as the value of a key that is a timestamp field of
-the model, and only for models with no free-form JSON objects (where such a key could be data).
+What makes them agree:
+
+- Timestamps: the careful path reads every format of the blueprints and converts to UTC
+  (``tzinfo is datetime.timezone.utc``, offsets converted). msgspec reads RFC 3339 only, and
+  keeps offsets; so the fast path returns a model only when every timestamp in it came out as
+  UTC exactly. A naive timestamp, an offset such as ``+05:00``, or a format msgspec does not
+  read sends the answer down the careful path, so a value never depends on which path (or on
+  which other items of the same page) decoded it.
+- Everything msgspec is stricter about (an integer where a string is documented, ``5.0`` for
+  an int, a numeric string in ``pagination``) makes it decline; the careful path then decides.
+- Pagination figures go through one check, :func:`~cloud66_async._sansio.page_info`, on both
+  paths, and the :class:`Page` is built once, by the caller.
+
+The one rewrite done before the fast path decodes: the blueprint's
+``"2014-08-14 00:38:14 UTC"`` timestamps become ``"2014-08-14T00:38:14Z"``, but only as the
+value of a key that is a timestamp field of the model, and only for models with no free-form
+JSON objects (where such a key could be data).
+
+The decoder is where timestamp handling lives; the tests compare both paths on every example of
+the blueprint and on generated payloads (values, ``tzinfo`` and ``isoformat()``).
 """
 
 from __future__ import annotations
@@ -21,15 +37,17 @@ import re
 import types
 import typing
 from collections.abc import Callable, Iterator
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Generic, TypeVar
 
 import attrs
 import msgspec
 
-from ._sansio import PageInfo, page_info
+from ._converter import ModelConverter, make_converter
+from ._exceptions import DecodeError
+from ._sansio import PageInfo, page_info, parse_body, parse_page, redact_url, unwrap
 
-__all__ = ["FastDecoder"]
+__all__ = ["Decoder", "FastPath"]
 
 T = TypeVar("T")
 
@@ -58,7 +76,7 @@ class _ModelInfo:
     """What the fast path needs to know about one model class."""
 
     rewrite: re.Pattern[bytes] | None  # rewrites " UTC" timestamps, or None if not allowed
-    check: Callable[[Any], bool]  # True when every timestamp in an instance is aware
+    check: Callable[[Any], bool]  # True when every timestamp in an instance is in UTC
     list_decoder: msgspec.json.Decoder[Any]
     one_decoder: msgspec.json.Decoder[Any]
 
@@ -96,7 +114,9 @@ def _is_free_form(tp: Any) -> bool:
 
 
 def _make_check(cls: type) -> Callable[[Any], bool]:
-    """A function telling whether every timestamp of an instance (nested ones too) is aware."""
+    """A function telling whether every timestamp of an instance (nested ones too) came out in
+    UTC exactly (``tzinfo is UTC``): a naive one, or one with another offset, is left to the
+    careful path, which converts it."""
     stamps: list[str] = []
     nested: list[tuple[str, Callable[[Any], bool], bool]] = []
     for name, tp in _hints(cls).items():
@@ -117,7 +137,7 @@ def _make_check(cls: type) -> Callable[[Any], bool]:
         if get_stamps is not None:
             values = (get_stamps(obj),) if single else get_stamps(obj)
             for value in values:
-                if value is not None and value.tzinfo is None:
+                if value is not None and value.tzinfo is not UTC:
                     return False
         for name, sub, many in nested:
             value = getattr(obj, name)
@@ -155,7 +175,7 @@ def _rewrite(match: re.Match[bytes]) -> bytes:
     return match.group(1) + match.group(2) + b"T" + match.group(3) + b'Z"'
 
 
-class FastDecoder:
+class FastPath:
     """Decode answer bodies into models with msgspec; ``None`` means "use the careful path"."""
 
     def __init__(self) -> None:
@@ -185,7 +205,7 @@ class FastDecoder:
         except (msgspec.DecodeError, ValueError, TypeError):
             return None
 
-    def page(self, body: bytes, cls: type[T], *, requested: int = 1) -> PageInfo | None:
+    def page(self, body: bytes, cls: type[T], *, requested: int = 1) -> PageInfo[T] | None:
         """Decode a list answer (page ``requested``) into models, or return ``None`` to let the
         careful path decide. Pagination figures are checked as :func:`page_info` does."""
         info = self._info(cls)
@@ -223,3 +243,68 @@ class FastDecoder:
             return None
         value: T = env.response
         return value if info.check(value) else None
+
+
+class Decoder:
+    """Decode answer bodies into models: the fast path first, the careful path when it declines.
+
+    One per client (shared by its views). ``converter`` is the careful path's cattrs converter.
+    """
+
+    def __init__(self, converter: ModelConverter | None = None) -> None:
+        self.fast = FastPath()
+        self.converter = converter if converter is not None else make_converter()
+
+    def json(self, body: bytes, *, method: str, url: str, request_id: str) -> Any:
+        """Parse a body as JSON, or raise :class:`DecodeError` naming the request."""
+        try:
+            return parse_body(body)
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise DecodeError(
+                f"the answer to {method} {redact_url(url)} is not valid "
+                f"JSON ({exc}; {len(body)} bytes; request id {request_id})",
+                path="",
+            ) from None
+
+    def one(self, body: bytes, model: type[T], *, method: str, url: str, request_id: str) -> T:
+        """Decode a ``{"response": {...}}`` answer into one ``model``."""
+        fast = self.fast.one(body, model)
+        if fast is not None:
+            return fast
+        payload = unwrap(self.json(body, method=method, url=url, request_id=request_id), url=url)
+        try:
+            return self.converter.structure(payload, model)
+        except DecodeError as exc:
+            _in_answer(exc, method, url, request_id)
+            raise
+
+    def page(
+        self,
+        body: bytes,
+        model: type[T],
+        *,
+        requested: int,
+        method: str,
+        url: str,
+        request_id: str,
+    ) -> PageInfo[T]:
+        """Decode a list answer (page ``requested``) into its items and pagination figures."""
+        info = self.fast.page(body, model, requested=requested)
+        if info is not None:
+            return info
+        # The careful path: the same bytes, decoded with every tolerance and check.
+        payload = self.json(body, method=method, url=url, request_id=request_id)
+        raw = parse_page(payload, requested=requested, url=url)
+        try:
+            items = self.converter.structure_list(raw.items, model)
+        except DecodeError as exc:
+            _in_answer(exc, method, url, request_id)
+            raise
+        return attrs.evolve(raw, items=items)
+
+
+def _in_answer(exc: DecodeError, method: str, url: str, request_id: str) -> None:
+    """Say which answer a decode error was found in."""
+    exc.message = (
+        f"{exc.message} (in the answer to {method} {redact_url(url)}, request id {request_id})"
+    )

@@ -1,0 +1,702 @@
+"""The request pipeline: one logical request, from arguments to a decoded model::
+
+    Requester.one / .paginate / .no_content / .json
+      -> sans-I/O request: URL (quoted), query, headers, JSON body
+      -> concurrency slot -> rate limiter -> throttle gate -> transport
+      -> decide: Done | Retry(delay) | Throttled(retry_after) | Fail(error)
+      -> decoder -> model
+
+It knows nothing of resources, managers or the :class:`Client`: a manager hands it a method, a
+path template with its arguments and a model class; it hands back the model. The parts it
+drives are given to it (:class:`Engine`), so each can be replaced in tests: the transport (no
+sockets), the clock (virtual time), the limiter and the gate.
+
+Every attempt reports its end to the limiter and the gate before anything else runs (hooks,
+logging, warnings), and in a ``finally`` when it ends without an answer (an error, a
+cancellation), so nothing a hook or a caller does can leave the gate closed or the budget
+held.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import json
+import logging
+import sys
+import time
+import warnings
+from collections.abc import Awaitable, Mapping
+from typing import Any, Generic, TypeVar
+
+import anyio
+import attrs
+from multidict import CIMultiDict, CIMultiDictProxy
+
+from . import _waits
+from ._decode import Decoder
+from ._exceptions import (
+    APIError,
+    ClientClosedError,
+    Cloud66Warning,
+    ConfigError,
+    ThrottledError,
+    TransportError,
+)
+from ._hooks import Hooks, RequestEvent, ResponseEvent, RetryEvent, ThrottleEvent, emit
+from ._options import RetryPolicy, Timeout
+from ._paging import Page, Paginator
+from ._sansio import (
+    Done,
+    Fail,
+    HTTPResponse,
+    Retry,
+    Throttled,
+    build_headers,
+    build_url,
+    decide,
+    encode_query,
+    error_for,
+    new_request_id,
+    parse_rate_limit_headers,
+    redact_url,
+    unwrap,
+)
+from ._throttle import (
+    Clock,
+    Gate,
+    Limiter,
+    Permit,
+    RateLimitState,
+    Ticket,
+    WaitTooLong,
+)
+from ._transport import HTTPRequest, Transport
+
+__all__ = ["Answer", "Engine", "RawResponse", "Requester", "collect_raw"]
+
+logger = logging.getLogger("cloud66_async")
+
+T = TypeVar("T")
+
+WARNING_HEADER = "X-Cloud66-Warning"
+
+
+@attrs.frozen
+class RawResponse(Generic[T]):
+    """A parsed value together with the HTTP answer it came from.
+
+    Returned by calls made through :attr:`Client.with_raw_response` and
+    :meth:`Client.raw_response`.
+    """
+
+    status: int
+    headers: Mapping[str, str] = attrs.field(repr=False)
+    request_id: str
+    parsed: T
+
+
+@attrs.frozen
+class Answer:
+    """The answer a request ended with, and which request it answered."""
+
+    status: int
+    headers: Mapping[str, str]
+    body: bytes
+    request_id: str
+    method: str
+    url: str
+
+
+@attrs.define
+class _Capture:
+    """Where a raw-response call collects the first answer of the call it wraps."""
+
+    answer: Answer | None = None
+
+
+_capture: contextvars.ContextVar[_Capture | None] = contextvars.ContextVar(
+    "cloud66_async_capture", default=None
+)
+
+
+def _record(answer: Answer) -> None:
+    capture = _capture.get()
+    if capture is not None and capture.answer is None:
+        capture.answer = answer
+
+
+async def collect_raw(call: Awaitable[T], capture: _Capture | None = None) -> RawResponse[T]:
+    """Await ``call`` while recording the first HTTP answer it gets; pair the two."""
+    capture = capture or _Capture()
+    # A coroutine runs in the context of the task awaiting it: set the capture around the await.
+    token = _capture.set(capture)
+    try:
+        value = await call
+    finally:
+        _capture.reset(token)
+    answer = capture.answer
+    if answer is None:
+        raise ConfigError("raw_response() was given a call that sent no request")
+    return RawResponse(answer.status, answer.headers, answer.request_id, value)
+
+
+def capturing() -> tuple[_Capture, contextvars.Token[_Capture | None]]:
+    """Start capturing the first answer of calls made from here (see :func:`collect_raw`)."""
+    capture = _Capture()
+    return capture, _capture.set(capture)
+
+
+def stop_capturing(token: contextvars.Token[_Capture | None]) -> None:
+    """Undo :func:`capturing`."""
+    _capture.reset(token)
+
+
+class Engine:
+    """What a client and all its views share: the transport, the limiter, the gate, the
+    decoder, the hooks, who the requests are from, and the counters."""
+
+    def __init__(
+        self,
+        *,
+        token: str,
+        base_url: str,
+        account_id: str | None,
+        user_agent: str,
+        transport: Transport,
+        limiter: Limiter | None,
+        gate: Gate,
+        decoder: Decoder,
+        hooks: Hooks,
+        clock: Clock = time.monotonic,
+    ) -> None:
+        self.token = token
+        self.base_url = base_url
+        self.account_id = account_id
+        self.user_agent = user_agent
+        self.transport = transport
+        self.limiter = limiter
+        self.gate = gate
+        self.decoder = decoder
+        self.hooks = hooks
+        self.clock = clock
+        self.requests_sent = 0
+        self.closed = False
+        # The last X-RateLimit-Limit / -Remaining seen, kept here too so that they are known
+        # when there is no client-side limiter.
+        self.server_limit: int | None = None
+        self.server_remaining: int | None = None
+
+    def rate_limit_state(self) -> RateLimitState:
+        """Merge what the limiter and the gate know."""
+        gate = self.gate.snapshot()
+        limit, remaining, local = self.server_limit, self.server_remaining, None
+        if self.limiter is not None:
+            known = self.limiter.snapshot()
+            limit, remaining, local = (
+                known.server_limit,
+                known.server_remaining,
+                known.local_remaining,
+            )
+        return RateLimitState(
+            limit=limit,
+            remaining=remaining,
+            reset_at=gate.reset_at,
+            gate_closed=gate.closed,
+            gate_opens_in=gate.opens_in,
+            local_remaining=local,
+            throttled_total=gate.throttled_total,
+        )
+
+    async def close(self) -> None:
+        """Close the transport (once)."""
+        if self.closed:
+            return
+        self.closed = True
+        await self.transport.close()
+
+
+class Requester:
+    """Sends requests for the resource managers: one per client view (its own timeout, retry
+    policy and concurrency slots) over the :class:`Engine` they all share."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        *,
+        timeout: Timeout,
+        retry: RetryPolicy,
+        slots: anyio.CapacityLimiter,
+    ) -> None:
+        self.engine = engine
+        self.timeout = timeout
+        self.retry = retry
+        self.slots = slots
+
+    # ------------------------------------------------------------------ what managers call
+
+    def url(self, template: str, path_params: Mapping[str, object]) -> str:
+        """The absolute URL of ``template`` (arguments checked and quoted)."""
+        return build_url(self.engine.base_url, template, path_params)
+
+    async def one(
+        self,
+        method: str,
+        template: str,
+        path_params: Mapping[str, object],
+        model: type[T],
+        *,
+        params: Mapping[str, object] | None = None,
+        body: Mapping[str, object] | None = None,
+    ) -> T:
+        """Send one request and decode its ``response`` into ``model``."""
+        url = self.url(template, path_params)
+        if params:
+            query = encode_query(params)
+            if query:
+                url = f"{url}?{query}"
+        answer = await self.send(method, url, _encode_body(body))
+        return self.engine.decoder.one(
+            answer.body, model, method=method, url=answer.url, request_id=answer.request_id
+        )
+
+    async def no_content(
+        self,
+        method: str,
+        template: str,
+        path_params: Mapping[str, object],
+        *,
+        body: Mapping[str, object] | None = None,
+    ) -> None:
+        """Send a request whose answer the blueprint leaves undocumented; check its status."""
+        await self.send(method, self.url(template, path_params), _encode_body(body))
+
+    def paginate(
+        self,
+        template: str,
+        path_params: Mapping[str, object],
+        model: type[T],
+        *,
+        params: Mapping[str, object] | None = None,
+        max_items: int | None = None,
+        start_page: int = 1,
+    ) -> Paginator[T]:
+        """A :class:`Paginator` over a list endpoint (nothing is sent until it is iterated)."""
+        url = self.url(template, path_params)  # checks the arguments before anything is sent
+        query = encode_query(params or {})
+        page_url = f"{url}?{query}&page=" if query else f"{url}?page="
+        decoder = self.engine.decoder
+
+        async def fetch(number: int) -> Page[T]:
+            answer = await self.send("GET", f"{page_url}{number}", None)
+            info = decoder.page(
+                answer.body,
+                model,
+                requested=number,
+                method="GET",
+                url=answer.url,
+                request_id=answer.request_id,
+            )
+            return Page(
+                items=info.items,
+                number=info.current,
+                next=info.next,
+                pages=info.pages,
+                total=info.total,
+                per_page=info.per_page,
+                headers=answer.headers,
+                request_id=answer.request_id,
+            )
+
+        return Paginator(fetch, max_items=max_items, start_page=start_page, description=template)
+
+    async def json(
+        self, method: str, path: str, *, params: Mapping[str, Any] | None, body: Any
+    ) -> Any:
+        """Send a request to a path of the API; return its (unwrapped) JSON payload."""
+        url = self.engine.base_url + path
+        if params:
+            query = encode_query(params)
+            if query:
+                url = f"{url}?{query}"
+        answer = await self.send(method, url, _encode_body(body))
+        payload = self.engine.decoder.json(
+            answer.body, method=method, url=answer.url, request_id=answer.request_id
+        )
+        if isinstance(payload, dict) and "response" in payload:
+            return unwrap(payload, url=answer.url)
+        return payload
+
+    # ------------------------------------------------------------------ the attempt loop
+
+    async def send(self, method: str, url: str, body: bytes | None) -> Answer:
+        """Send one logical request, retrying what is safe; return its successful answer."""
+        engine = self.engine
+        if engine.closed:
+            raise ClientClosedError("this client is closed; make a new Client to send requests")
+        policy = self.retry
+        clock = engine.clock
+        limiter, gate, hooks = engine.limiter, engine.gate, engine.hooks
+        short_url = redact_url(url)
+        retries_used = 0
+        # Seconds charged against policy.throttle_max_wait: waits for the limiter and the gate,
+        # and each throttled answer's whole delay, charged when it arrives (``credit`` is the
+        # part charged ahead for a wait not yet made).
+        spent = 0.0
+        credit = 0.0
+        attempt = 0
+        while True:
+            attempt += 1
+            request_id = new_request_id()
+            slots = self.slots
+            try:
+                # A free slot is taken without a trip through the event loop.
+                slots.acquire_nowait()
+            except anyio.WouldBlock:
+                await slots.acquire()
+            try:
+                started = clock()
+                deadline = started + max(0.0, policy.throttle_max_wait - spent) + credit
+                permit, ticket = await self._pass(
+                    limiter, gate, deadline, request_id, method, short_url
+                )
+                now = clock()
+                spent += max(0.0, now - started - credit)
+                credit = 0.0
+                result, elapsed = await self._attempt(
+                    method, url, body, request_id, attempt, permit, ticket
+                )
+                decision = decide(
+                    result,
+                    method=method,
+                    url=url,
+                    request_id=request_id,
+                    retries_used=retries_used,
+                    policy=policy,
+                )
+                closed_for = await self._report(result, decision, permit, ticket)
+            finally:
+                slots.release()
+            # Outside the concurrency slot: a request that waits holds no slot.
+            warning = None
+            if isinstance(result, HTTPResponse):
+                warning = result.headers.get(WARNING_HEADER)
+                self._after_answer(result, method, short_url, attempt, request_id, elapsed)
+                if warning is not None:
+                    _warn(warning, method, short_url, request_id)
+                if hooks.on_response is not None:
+                    event = ResponseEvent(
+                        method, short_url, attempt, request_id, result.status, elapsed, warning
+                    )
+                    await emit(hooks.on_response, event)
+            if type(decision) is Done:
+                assert isinstance(result, HTTPResponse)
+                answer = Answer(result.status, result.headers, result.body, request_id, method, url)
+                _record(answer)
+                return answer
+            if isinstance(decision, Retry):
+                retries_used += 1
+                logger.debug(
+                    "%s %s attempt %d: %s; retrying in %.2fs (request id %s)",
+                    method,
+                    short_url,
+                    attempt,
+                    decision.reason,
+                    decision.delay,
+                    request_id,
+                )
+                await emit(
+                    hooks.on_retry,
+                    RetryEvent(
+                        method,
+                        short_url,
+                        attempt,
+                        request_id,
+                        decision.delay,
+                        decision.reason,
+                        decision.status,
+                    ),
+                )
+                await _waits.scaled_sleep(decision.delay)
+                continue
+            if isinstance(decision, Throttled):
+                assert isinstance(result, HTTPResponse)
+                # Charged in full now: a run of throttled answers ends once their delays add up
+                # to throttle_max_wait, however little of each delay this request waited out.
+                spent += closed_for
+                credit = closed_for
+                if spent > policy.throttle_max_wait:
+                    _record(
+                        Answer(result.status, result.headers, result.body, request_id, method, url)
+                    )
+                    raise error_for(
+                        status=result.status,
+                        headers=result.headers,
+                        body=result.body,
+                        method=method,
+                        url=url,
+                        request_id=request_id,
+                        retry_after=decision.retry_after
+                        if decision.retry_after is not None
+                        else closed_for,
+                    )
+                logger.info(
+                    "%s %s throttled (503); every request of this client waits %.1fs",
+                    method,
+                    short_url,
+                    closed_for,
+                )
+                await emit(
+                    hooks.on_throttle,
+                    ThrottleEvent(
+                        method, short_url, attempt, request_id, closed_for, decision.retry_after
+                    ),
+                )
+                continue
+            assert isinstance(decision, Fail)
+            error = decision.error
+            if isinstance(error, TransportError):
+                error.request_id = request_id
+                error.message = f"{error.message} (request id {request_id})"
+                logger.debug("%s %s attempt %d failed: %s", method, short_url, attempt, error)
+            elif isinstance(error, APIError) and isinstance(result, HTTPResponse):
+                _record(Answer(result.status, result.headers, result.body, request_id, method, url))
+            raise error
+
+    async def _pass(
+        self,
+        limiter: Limiter | None,
+        gate: Gate,
+        deadline: float,
+        request_id: str,
+        method: str,
+        short_url: str,
+    ) -> tuple[Permit | None, Ticket]:
+        """Wait until the rate budget and the throttle gate both let this request go now.
+
+        The limiter first, the gate second: a request that waited for the limiter still sees a
+        gate closed in the meantime. A request the gate holds back gives its place in the window
+        back while it waits, and takes one again when it passes, so the window counts when
+        requests go, not when they started waiting.
+        """
+        clock = self.engine.clock
+        while True:
+            permit = await self._acquire(limiter, deadline, request_id, method, short_url)
+            try:
+                return permit, await gate.enter(clock())  # only if it needs no wait
+            except WaitTooLong:
+                pass
+            except BaseException:
+                await self._refund(limiter, permit)
+                raise
+            await self._refund(limiter, permit)
+            ticket = await self._enter(gate, deadline, request_id, method, short_url)
+            if limiter is None:
+                return None, ticket
+            try:
+                return await limiter.acquire(clock()), ticket
+            except WaitTooLong:
+                # No room in the window right now: let another request probe, and wait for
+                # the window first.
+                await gate.abandoned(ticket)
+            except BaseException:
+                with anyio.CancelScope(shield=True):
+                    await gate.abandoned(ticket)
+                raise
+
+    async def _refund(self, limiter: Limiter | None, permit: Permit | None) -> None:
+        if permit is not None and limiter is not None:
+            with anyio.CancelScope(shield=True):
+                await limiter.release(permit, sent=False)  # never sent: it uses no budget
+
+    async def _acquire(
+        self,
+        limiter: Limiter | None,
+        deadline: float,
+        request_id: str,
+        method: str,
+        short_url: str,
+    ) -> Permit | None:
+        if limiter is None:
+            return None
+        try:
+            return await limiter.acquire(deadline)
+        except WaitTooLong as exc:
+            raise self._too_long(exc, deadline, request_id, method, short_url) from None
+
+    async def _enter(
+        self, gate: Gate, deadline: float, request_id: str, method: str, short_url: str
+    ) -> Ticket:
+        try:
+            return await gate.enter(deadline)
+        except WaitTooLong as exc:
+            raise self._too_long(exc, deadline, request_id, method, short_url) from None
+
+    def _too_long(
+        self, exc: WaitTooLong, deadline: float, request_id: str, method: str, short_url: str
+    ) -> ThrottledError:
+        left = max(0.0, deadline - self.engine.clock())
+        if exc.opens_in is not None:
+            description = (
+                f"{exc.what} holds this request back for {exc.opens_in:.1f}s more, longer than "
+                f"it may still wait ({left:.1f}s of RetryPolicy.throttle_max_wait)"
+            )
+        else:
+            description = (
+                f"{exc.what} did not let this request go within the time it could wait "
+                "(RetryPolicy.throttle_max_wait)"
+            )
+        return ThrottledError(
+            retry_after=exc.opens_in,
+            status=503,
+            error="throttled",
+            description=description,
+            request_id=request_id,
+            method=method,
+            url=short_url,
+        )
+
+    async def _attempt(
+        self,
+        method: str,
+        url: str,
+        body: bytes | None,
+        request_id: str,
+        attempt: int,
+        permit: Permit | None,
+        ticket: Ticket,
+    ) -> tuple[HTTPResponse | TransportError, float]:
+        """Send one attempt. When it ends without an answer or a TransportError (a cancellation,
+        a failing hook), hand back the gate's ticket and the limiter's permit before leaving."""
+        engine = self.engine
+        sent = False
+        try:
+            headers = build_headers(
+                token=engine.token,
+                user_agent=engine.user_agent,
+                request_id=request_id,
+                account_id=engine.account_id,
+                has_body=body is not None,
+            )
+            if engine.hooks.on_request is not None:
+                await emit(
+                    engine.hooks.on_request,
+                    RequestEvent(method, redact_url(url), attempt, request_id),
+                )
+            started = engine.clock()
+            engine.requests_sent += 1
+            sent = True
+            try:
+                response = await engine.transport.send(
+                    HTTPRequest(method, url, headers, body), timeout=self.timeout
+                )
+            except TransportError as exc:
+                return exc, engine.clock() - started
+            return _case_insensitive(response), engine.clock() - started
+        except BaseException:
+            with anyio.CancelScope(shield=True):
+                await engine.gate.abandoned(ticket)
+                if permit is not None and engine.limiter is not None:
+                    await engine.limiter.release(permit, sent=sent)
+            raise
+
+    async def _report(
+        self,
+        result: HTTPResponse | TransportError,
+        decision: Done | Retry | Throttled | Fail,
+        permit: Permit | None,
+        ticket: Ticket,
+    ) -> float:
+        """Tell the limiter and the gate how the attempt ended; return how long the gate stays
+        closed when it was throttled (0 otherwise). Always releases the ticket and permit."""
+        engine = self.engine
+        limiter, gate = engine.limiter, engine.gate
+        closed_for = 0.0
+        try:
+            if isinstance(result, TransportError):
+                await gate.abandoned(ticket)
+            else:
+                headers = parse_rate_limit_headers(result.headers)
+                if headers is not None:
+                    if headers.limit is not None:
+                        engine.server_limit = headers.limit
+                    if headers.remaining is not None:
+                        engine.server_remaining = headers.remaining
+                    if permit is not None and limiter is not None:
+                        await limiter.observe(permit, headers)
+                if isinstance(decision, Throttled):
+                    closed_for = await gate.throttled(ticket, decision.retry_after, self.retry)
+                else:
+                    await gate.succeeded(ticket)
+        except BaseException:
+            with anyio.CancelScope(shield=True):
+                await gate.abandoned(ticket)
+                if permit is not None and limiter is not None:
+                    await limiter.release(permit, sent=True)
+            raise
+        if permit is not None and limiter is not None:
+            sent = not isinstance(result, TransportError) or result.sent
+            await limiter.release(permit, sent=sent)
+        return closed_for
+
+    def _after_answer(
+        self,
+        result: HTTPResponse,
+        method: str,
+        short_url: str,
+        attempt: int,
+        request_id: str,
+        elapsed: float,
+    ) -> None:
+        if logger.isEnabledFor(logging.DEBUG):
+            logger.debug(
+                "%s %s -> %d in %.3fs (attempt %d, request id %s)",
+                method,
+                short_url,
+                result.status,
+                elapsed,
+                attempt,
+                request_id,
+            )
+
+
+def _encode_body(body: Any) -> bytes | None:
+    if body is None:
+        return None
+    return json.dumps(body, separators=(",", ":")).encode()
+
+
+def _case_insensitive(response: HTTPResponse) -> HTTPResponse:
+    """Make sure header lookups ignore case (a transport may hand back a plain dict)."""
+    headers = response.headers
+    if isinstance(headers, (CIMultiDictProxy, CIMultiDict)):
+        return response
+    return HTTPResponse(response.status, CIMultiDictProxy(CIMultiDict(headers)), response.body)
+
+
+def _warn(text: str, method: str, short_url: str, request_id: str) -> None:
+    """Issue the API's ``X-Cloud66-Warning`` as a :class:`Cloud66Warning` and a log line.
+
+    The warning points at the first frame outside this package (the caller's line), so the
+    usual ``warnings`` filters and once-per-location display apply to the user's code.
+    """
+    message = text.strip()
+    logger.warning(
+        "the API warns about %s %s: %s (request id %s)", method, short_url, message, request_id
+    )
+    frame = sys._getframe(1)
+    while frame.f_back is not None and _ours(frame.f_globals.get("__name__", "")):
+        frame = frame.f_back
+    module = frame.f_globals.get("__name__", "cloud66_async")
+    registry = frame.f_globals.setdefault("__warningregistry__", {})
+    warnings.warn_explicit(
+        Cloud66Warning(f"Cloud 66 API: {message}"),
+        Cloud66Warning,
+        frame.f_code.co_filename,
+        frame.f_lineno,
+        module=module,
+        registry=registry,
+    )
+
+
+def _ours(module: str) -> bool:
+    return module == "cloud66_async" or module.startswith("cloud66_async.")

@@ -1,0 +1,213 @@
+"""The msgspec fast path gives exactly what the careful cattrs path gives, or declines: equal
+values with the same ``tzinfo`` (UTC) and ``isoformat()``, on every blueprint sample and on
+generated payloads, offsets included."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+import attrs
+import pytest
+from blueprint_samples import SAMPLES
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
+
+import cloud66_async.models as M
+from cloud66_async import DecodeError
+from cloud66_async._converter import make_converter
+from cloud66_async._decode import Decoder
+from cloud66_async._decode import FastPath as FastDecoder
+
+converter = make_converter()
+
+
+def assert_identical(fast: Any, careful: Any, where: str = "") -> None:
+    """Equal values, and for every timestamp the same ``tzinfo`` object and ``isoformat()``
+    (aware datetimes compare equal across offsets, so ``==`` alone would miss a ``+05:00``)."""
+    if isinstance(careful, datetime):
+        assert isinstance(fast, datetime), where
+        assert fast == careful, where
+        assert fast.tzinfo is careful.tzinfo is UTC, (where, fast.tzinfo, careful.tzinfo)
+        assert fast.isoformat() == careful.isoformat(), where
+    elif attrs.has(type(careful)):
+        assert type(fast) is type(careful), where
+        for field in attrs.fields(type(careful)):
+            assert_identical(
+                getattr(fast, field.name), getattr(careful, field.name), f"{where}.{field.name}"
+            )
+    elif isinstance(careful, (list, tuple)):
+        assert type(fast) is type(careful) and len(fast) == len(careful), where
+        for index, (a, b) in enumerate(zip(fast, careful, strict=True)):
+            assert_identical(a, b, f"{where}[{index}]")
+    else:
+        assert type(fast) is type(careful) and fast == careful, (where, fast, careful)
+
+
+@pytest.mark.parametrize("name", sorted(SAMPLES))
+def test_fast_path_equals_careful_path_on_every_sample(name: str) -> None:
+    sample = SAMPLES[name]
+    raw = sample.raw  # the blueprint's own text, tabs and all
+    model = getattr(M, sample.model)
+    data = json.loads(raw)["response"]
+    fast = FastDecoder()
+    if sample.is_list:
+        page = fast.page(raw, model)
+        assert page is not None, "every blueprint example takes the fast path"
+        assert_identical(page.items, converter.structure_list(data, model))
+    else:
+        one = fast.one(raw, model)
+        assert one is not None, "every blueprint example takes the fast path"
+        assert_identical(one, converter.structure(data, model))
+
+
+# -------------------------------------------------------- generated payloads (hypothesis)
+
+_dates = st.datetimes(
+    min_value=datetime(1900, 1, 1), max_value=datetime(2200, 1, 1), timezones=st.none()
+)
+_offsets = st.sampled_from(["Z", "z", "+00:00", "-00:00", "+05:00", "-03:30", "+23:59", "", " UTC"])
+
+
+@st.composite
+def timestamps(draw: st.DrawFn) -> str:
+    """Timestamps in the formats the API and its blueprints use, and some it might."""
+    moment = draw(_dates)
+    separator = draw(st.sampled_from(["T", " ", "t"]))
+    fraction = draw(st.sampled_from(["", ".5", ".123456", ".123456789", ".9999995"]))
+    offset = draw(_offsets)
+    if offset == " UTC":
+        separator = draw(st.sampled_from(["T", " "]))
+    text = moment.strftime(f"%Y-%m-%d{separator}%H:%M:%S") + fraction + offset
+    return text
+
+
+stamp_values = timestamps() | st.none() | st.sampled_from(["", "yesterday", "2014-08-14"])
+_text = st.text(max_size=8)
+stack_payloads = st.fixed_dictionaries(
+    {"uid": st.text(min_size=1, max_size=6)},
+    optional={
+        "name": _text | st.none() | st.integers(),
+        "status": st.integers(0, 9) | st.none(),
+        "health": st.integers(0, 6),
+        "created_at": stamp_values,
+        "created_at_iso": stamp_values,
+        "updated_at": stamp_values,
+        "last_activity_iso": stamp_values,
+        "maintenance_mode": st.booleans() | st.none(),
+        "unknown": _text,
+    },
+)
+
+
+def _decode_careful(payload: Any, model: type) -> Any:
+    try:
+        return converter.structure(payload, model)
+    except DecodeError:
+        return None
+
+
+@settings(max_examples=400, deadline=None, database=None)
+@given(payload=stack_payloads)
+@example(payload={"uid": "a", "created_at": "2014-08-14T06:46:53+05:00"})
+@example(payload={"uid": "a", "created_at": "2014-08-14t01:46:53z"})
+@example(payload={"uid": "a", "created_at": "2014-08-14 00:38:14 UTC", "name": "x UTC"})
+def test_both_paths_decide_alike_on_generated_stacks(payload: dict[str, Any]) -> None:
+    """Whatever the fast path returns, the careful path returns too, identical; the decoder
+    (fast, else careful) gives the careful path's value; every timestamp is UTC."""
+    body = json.dumps({"response": payload}).encode()
+    careful = _decode_careful(payload, M.Stack)
+    fast = FastDecoder().one(body, M.Stack)
+    if fast is not None:
+        assert careful is not None, "the fast path accepted what the careful path refuses"
+        assert_identical(fast, careful)
+    try:
+        decoded = Decoder().one(body, M.Stack, method="GET", url="u", request_id="r")
+    except DecodeError:
+        assert careful is None
+        return
+    assert careful is not None
+    assert_identical(decoded, careful)
+
+
+@settings(max_examples=200, deadline=None, database=None)
+@given(payloads=st.lists(stack_payloads, min_size=1, max_size=5))
+def test_an_item_decodes_the_same_alone_or_among_others(payloads: list[dict[str, Any]]) -> None:
+    """The old symptom: which path decoded a page (and so an item's offset) depended on the
+    other items of the page."""
+    decoder = Decoder()
+    body = json.dumps({"response": payloads}).encode()
+    try:
+        page = decoder.page(body, M.Stack, requested=1, method="GET", url="u", request_id="r")
+    except DecodeError:
+        assert any(_decode_careful(p, M.Stack) is None for p in payloads)
+        return
+    for payload, item in zip(payloads, page.items, strict=True):
+        alone = decoder.one(
+            json.dumps({"response": payload}).encode(),
+            M.Stack,
+            method="GET",
+            url="u",
+            request_id="r",
+        )
+        assert_identical(item, alone)
+
+
+def _stack(**fields: Any) -> dict[str, Any]:
+    return {"uid": "u1", "name": "n", **fields}
+
+
+@pytest.mark.parametrize(
+    ("fields", "why"),
+    [
+        ({"created_at": "2014-08-14 00:38:14"}, "a naive timestamp (read as UTC)"),
+        ({"created_at": "2014-08-14T00:38:14"}, "a naive ISO timestamp"),
+        ({"name": 5}, "a wrong type (the careful path names the field)"),
+    ],
+)
+def test_fast_path_declines_what_only_the_careful_path_handles(
+    fields: dict[str, Any], why: str
+) -> None:
+    body = json.dumps({"response": [_stack(**fields)]}).encode()
+    assert FastDecoder().page(body, M.Stack) is None, why
+
+
+def test_undocumented_enum_codes_agree() -> None:
+    body = json.dumps({"response": [_stack(status=9, health=42)]}).encode()
+    page = FastDecoder().page(body, M.Stack)
+    assert page is not None
+    assert page.items == converter.structure_list(json.loads(body)["response"], M.Stack)
+    assert page.items[0].status == 9 and page.items[0].status.name == "UNDOCUMENTED_9"
+
+
+def test_utc_timestamps_are_rewritten_only_for_timestamp_keys() -> None:
+    body = json.dumps(
+        {"response": _stack(created_at="2014-08-14 00:38:14 UTC", name="2014-08-14 00:38:14 UTC")}
+    ).encode()
+    stack = FastDecoder().one(body, M.Stack)
+    assert stack is not None
+    assert stack == converter.structure(json.loads(body)["response"], M.Stack)
+    assert stack.name == "2014-08-14 00:38:14 UTC"  # a string field keeps its text
+
+
+def test_free_form_models_never_get_rewritten() -> None:
+    server = {
+        "uid": "s1",
+        "created_at": "2014-08-14 00:38:14 UTC",
+        "params": {"created_at": "2014-08-14 00:38:14 UTC"},
+    }
+    body = json.dumps({"response": server}).encode()
+    # Server.params is free-form JSON: the fast path declines rather than touch it.
+    assert FastDecoder().one(body, M.Server) is None
+    careful = converter.structure(server, M.Server)
+    assert careful.params == {"created_at": "2014-08-14 00:38:14 UTC"}
+
+
+def test_rewrite_skips_escaped_keys_inside_strings() -> None:
+    text = json.dumps({"created_at": "2014-08-14 00:38:14 UTC"})
+    body = json.dumps(
+        {"response": _stack(created_at="2014-08-14T00:38:14Z", deploy_directory=text)}
+    ).encode()
+    stack = FastDecoder().one(body, M.Stack)
+    assert stack is not None and stack.deploy_directory == text

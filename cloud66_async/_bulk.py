@@ -27,10 +27,12 @@ R = TypeVar("R")
 
 
 class _Outcome(Generic[I, R]):
-    """The result of one item of :meth:`Client.fan_out`: a :class:`Success` or a
-    :class:`Failure`. (At run time, ``Outcome`` is this class, so ``isinstance(o, Outcome)``
-    works; for a type checker it is ``Success[I, R] | Failure[I, R]``, so ``if outcome.ok:``
-    narrows it.)"""
+    """The result of one item of :meth:`Client.fan_out`.
+
+    Either a :class:`Success` or a :class:`Failure`. At run time ``Outcome`` is this class, so
+    ``isinstance(o, Outcome)`` works; for a type checker it is ``Success[I, R] | Failure[I, R]``,
+    so ``if outcome.ok:`` narrows it.
+    """
 
     __slots__ = ()
 

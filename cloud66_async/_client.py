@@ -160,6 +160,7 @@ class Client:
             decoder=Decoder(),
             hooks=hooks or Hooks(),
             clock=clock,
+            limit_max_wait=limit.max_wait if limit is not None else None,
         )
         requester = Requester(
             engine,

@@ -109,7 +109,7 @@ class Cloud66Warning(UserWarning):
     """A warning the API sent with an answer (its ``X-Cloud66-Warning`` header).
 
     The API uses it for deprecations and notices about the account. It goes through Python's
-    :mod:`warnings` (filter it like any warning), is logged on the ``cloud66_async`` logger,
+    ``warnings`` module (filter it like any warning), is logged on the ``cloud66_async`` logger,
     and is on the ``warning`` field of the :class:`ResponseEvent` hooks receive.
     """
 

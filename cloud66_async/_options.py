@@ -48,6 +48,11 @@ def _positive_finite(_inst: object, attr: attrs.Attribute[Any], value: float) ->
         raise ConfigError(f"{attr.name} must be a positive number of seconds, got {value!r}")
 
 
+def _non_negative_or_none(_inst: object, attr: attrs.Attribute[Any], value: float | None) -> None:
+    if value is not None:
+        _non_negative(_inst, attr, value)
+
+
 @attrs.frozen
 class Timeout:
     """How long one HTTP attempt may take, in seconds (``None`` means no limit for that part).
@@ -100,10 +105,16 @@ class RateLimit:
 
     The default matches the API's documented 3,000 requests an hour. Pass ``rate_limit=None`` to
     :class:`Client` to turn it off (the throttle gate still protects you).
+
+    A request that finds the window full waits until it has room: bulk work past the budget is
+    paced, not failed. ``max_wait`` bounds that wait (seconds); a request that would wait longer
+    raises :class:`ThrottledError` at once, before anything is sent. ``None`` (the default)
+    waits as long as the window needs, which is never more than ``per`` seconds.
     """
 
     requests: int = attrs.field(default=3000, validator=attrs.validators.gt(0))
     per: float = attrs.field(default=3600.0, validator=_positive)
+    max_wait: float | None = attrs.field(default=None, validator=_non_negative_or_none)
 
 
 # The scopes follow the endpoint table (resources/_endpoints.py); a test checks them against it.

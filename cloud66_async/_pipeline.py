@@ -22,6 +22,7 @@ from __future__ import annotations
 import contextvars
 import json
 import logging
+import math
 import sys
 import time
 import warnings
@@ -168,8 +169,11 @@ class Engine:
         decoder: Decoder,
         hooks: Hooks,
         clock: Clock = time.monotonic,
+        limit_max_wait: float | None = None,
     ) -> None:
         self.token = token
+        # How long one request may wait for the client-side rate limit (RateLimit.max_wait).
+        self.limit_max_wait = math.inf if limit_max_wait is None else limit_max_wait
         self.base_url = base_url
         self.account_id = account_id
         self.user_agent = user_agent
@@ -338,9 +342,10 @@ class Requester:
         limiter, gate, hooks = engine.limiter, engine.gate, engine.hooks
         short_url = redact_url(url)
         retries_used = 0
-        # Seconds charged against policy.throttle_max_wait: waits for the limiter and the gate,
-        # and each throttled answer's whole delay, charged when it arrives (``credit`` is the
-        # part charged ahead for a wait not yet made).
+        # Seconds charged against policy.throttle_max_wait: waits at the gate, and each
+        # throttled answer's whole delay, charged when it arrives (``credit`` is the part
+        # charged ahead for a wait not yet made). Waits for the client-side rate limit are not
+        # charged: they pace bulk work within the budget, bounded by RateLimit.max_wait.
         spent = 0.0
         credit = 0.0
         attempt = 0
@@ -356,11 +361,10 @@ class Requester:
             try:
                 started = clock()
                 deadline = started + max(0.0, policy.throttle_max_wait - spent) + credit
-                permit, ticket = await self._pass(
+                permit, ticket, gate_waited = await self._pass(
                     limiter, gate, deadline, request_id, method, short_url
                 )
-                now = clock()
-                spent += max(0.0, now - started - credit)
+                spent += max(0.0, gate_waited - credit)
                 credit = 0.0
                 result, elapsed = await self._attempt(
                     method, url, body, request_id, attempt, permit, ticket
@@ -470,8 +474,12 @@ class Requester:
         request_id: str,
         method: str,
         short_url: str,
-    ) -> tuple[Permit | None, Ticket]:
+    ) -> tuple[Permit | None, Ticket, float]:
         """Wait until the rate budget and the throttle gate both let this request go now.
+
+        Returns the permit, the gate's ticket and the seconds spent waiting at the gate (the
+        part charged against ``throttle_max_wait``). ``deadline`` bounds the waits at the gate;
+        the waits for the limiter are bounded by ``RateLimit.max_wait`` instead.
 
         The limiter first, the gate second: a request that waited for the limiter still sees a
         gate closed in the meantime. A request the gate holds back gives its place in the window
@@ -479,21 +487,27 @@ class Requester:
         requests go, not when they started waiting.
         """
         clock = self.engine.clock
+        limit_wait = self.engine.limit_max_wait
+        gate_waited = 0.0
         while True:
-            permit = await self._acquire(limiter, deadline, request_id, method, short_url)
+            permit = await self._acquire(
+                limiter, clock() + limit_wait, request_id, method, short_url
+            )
             try:
-                return permit, await gate.enter(clock())  # only if it needs no wait
+                return permit, await gate.enter(clock()), gate_waited  # only if it needs no wait
             except WaitTooLong:
                 pass
             except BaseException:
                 await self._refund(limiter, permit)
                 raise
             await self._refund(limiter, permit)
+            entered = clock()
             ticket = await self._enter(gate, deadline, request_id, method, short_url)
+            gate_waited += clock() - entered
             if limiter is None:
-                return None, ticket
+                return None, ticket, gate_waited
             try:
-                return await limiter.acquire(clock()), ticket
+                return await limiter.acquire(clock()), ticket, gate_waited
             except WaitTooLong:
                 # No room in the window right now: let another request probe, and wait for
                 # the window first.
@@ -535,15 +549,19 @@ class Requester:
         self, exc: WaitTooLong, deadline: float, request_id: str, method: str, short_url: str
     ) -> ThrottledError:
         left = max(0.0, deadline - self.engine.clock())
+        setting = (
+            "RateLimit.max_wait"
+            if exc.what == "the client-side rate limit" or exc.what == "the server's rate budget"
+            else "RetryPolicy.throttle_max_wait"
+        )
         if exc.opens_in is not None:
             description = (
                 f"{exc.what} holds this request back for {exc.opens_in:.1f}s more, longer than "
-                f"it may still wait ({left:.1f}s of RetryPolicy.throttle_max_wait)"
+                f"it may still wait ({left:.1f}s of {setting})"
             )
         else:
             description = (
-                f"{exc.what} did not let this request go within the time it could wait "
-                "(RetryPolicy.throttle_max_wait)"
+                f"{exc.what} did not let this request go within the time it could wait ({setting})"
             )
         return ThrottledError(
             retry_after=exc.opens_in,

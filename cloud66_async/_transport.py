@@ -29,6 +29,7 @@ from yarl import URL
 
 from ._exceptions import (
     ClientClosedError,
+    ConfigError,
     EventLoopError,
     RequestTimeoutError,
     TransportError,
@@ -79,9 +80,13 @@ class Transport(Protocol):
     from :meth:`Client.close`.
     """
 
-    async def send(self, request: HTTPRequest, *, timeout: Timeout) -> HTTPResponse: ...
+    async def send(self, request: HTTPRequest, *, timeout: Timeout) -> HTTPResponse:
+        """Send ``request`` and return the whole answer, whatever its status."""
+        ...
 
-    async def close(self) -> None: ...
+    async def close(self) -> None:
+        """Release what the transport opened (connections, sessions it made)."""
+        ...
 
 
 class AiohttpTransport:
@@ -280,7 +285,7 @@ class MockTransport:
 
     ``handler`` may be a plain or an async callable returning an :class:`HTTPResponse`, and may
     raise :class:`~cloud66_async.TransportError` to stand for a network failure. Every request
-    is kept in :attr:`requests`.
+    is kept in its ``requests`` list.
 
     >>> def handler(request: HTTPRequest) -> HTTPResponse:
     ...     return HTTPResponse(200, {}, b'{"response": []}')
@@ -301,7 +306,9 @@ class MockTransport:
         if inspect.isawaitable(result):
             result = await result
         if not isinstance(result, HTTPResponse):
-            raise TypeError(f"the handler returned {type(result).__name__}, not HTTPResponse")
+            raise ConfigError(
+                f"the MockTransport handler returned {type(result).__name__}, not HTTPResponse"
+            )
         return result
 
     async def close(self) -> None:

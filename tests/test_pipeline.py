@@ -290,7 +290,6 @@ def test_the_limiter_holds_the_window_through_the_pipeline() -> None:
             loop,
             handler,
             rate_limit=RateLimit(5, per=60),
-            retry=RetryPolicy(throttle_max_wait=math.inf),
         )
         async with client, anyio.create_task_group() as tg:
             for _ in range(16):
@@ -302,13 +301,12 @@ def test_the_limiter_holds_the_window_through_the_pipeline() -> None:
         assert sent[i + 5] - sent[i] >= 60, sent
 
 
-def test_a_wait_for_the_local_window_longer_than_allowed_is_a_throttled_error() -> None:
+def test_a_wait_for_the_local_window_longer_than_max_wait_is_a_throttled_error() -> None:
     async def main(loop: VirtualLoop) -> None:
         client, transport = make_client(
             loop,
             lambda r: OK,
-            rate_limit=RateLimit(2, per=3600),
-            retry=RetryPolicy(throttle_max_wait=60),
+            rate_limit=RateLimit(2, per=3600, max_wait=60),
         )
         async with client:
             await client.stacks.get("s1")
@@ -316,10 +314,32 @@ def test_a_wait_for_the_local_window_longer_than_allowed_is_a_throttled_error() 
             with pytest.raises(ThrottledError) as info:
                 await client.stacks.get("s1")
             assert "client-side rate limit" in str(info.value)
+            assert "RateLimit.max_wait" in str(info.value)
             assert loop.time() == 0  # refused at once, not after a minute
             assert len(transport.requests) == 2
 
     on_virtual_time(main)
+
+
+def test_bulk_work_past_the_window_is_paced_not_failed() -> None:
+    """By default a full window is waited out, however long (at most ``per``), and that wait
+    is not charged against throttle_max_wait: 7 requests under 3 an hour take two hours."""
+    sent: list[float] = []
+
+    async def main(loop: VirtualLoop) -> None:
+        def handler(request: HTTPRequest) -> HTTPResponse:
+            sent.append(loop.time())
+            return OK
+
+        client, _ = make_client(
+            loop, handler, rate_limit=RateLimit(3, per=3600), retry=RetryPolicy(throttle_max_wait=1)
+        )
+        async with client:
+            for _ in range(7):
+                await client.stacks.get("s1")
+
+    on_virtual_time(main)
+    assert sent == [0, 0, 0, 3600, 3600, 3600, 7200]
 
 
 @pytest.mark.parametrize("retry_after", ["3", "9", "14"])

@@ -114,8 +114,11 @@ class BackupsManager(Manager):
         excluded_tables: str | None = None,
         run_on_replica_server: bool | None = None,
     ) -> OperationResult:
-        """Create a backup task. ``db_type`` is one or more of all, mysql, postgresql, redis,
-        mongodb; ``frequency`` a cron schedule such as ``"0 */1 * * *"``."""
+        """Create a backup task for a stack's databases.
+
+        ``db_type`` is one or more of all, mysql, postgresql, redis, mongodb; ``frequency`` a cron
+        schedule such as ``"0 */1 * * *"``.
+        """
         types: str | None = None
         if db_type is not None:
             names = [db_type] if isinstance(db_type, str) else list(db_type)

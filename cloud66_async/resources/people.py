@@ -43,8 +43,10 @@ class UsersManager(Manager):
     async def add_device(
         self, user_id: int, *, token: str, device_type: int | str, sub_type: int | str
     ) -> Device:
-        """Register a mobile device: ``device_type`` ios/android (1/2), ``sub_type``
-        iphone/ipad/ipod (1/2/3)."""
+        """Register a mobile device for a user's push notifications.
+
+        ``device_type`` is ios/android (1/2), ``sub_type`` iphone/ipad/ipod (1/2/3).
+        """
         found: Device = await self._one(
             E.users_add_device,
             {"user_id": v.check_int("user_id", user_id, low=1)},

@@ -52,8 +52,11 @@ class ServicesManager(Manager):
         wait: bool = False,
         wait_timeout: float | None = None,
     ) -> Action:
-        """Scale a service: ``server_count={server_uid: n}`` and/or
-        ``server_group_count={group: n}`` containers. Returns the ``service_scale`` action."""
+        """Scale a service to a number of containers per server or per server group.
+
+        ``server_count={server_uid: n}`` and/or ``server_group_count={group: n}``. Returns the
+        ``service_scale`` action.
+        """
         uid = v.check_str("stack_uid", stack_uid)
         if server_count is None and server_group_count is None:
             raise v.ConfigError("scale needs server_count or server_group_count")

@@ -24,7 +24,12 @@ What makes them agree:
 The one rewrite done before the fast path decodes: the blueprint's
 ``"2014-08-14 00:38:14 UTC"`` timestamps become ``"2014-08-14T00:38:14Z"``, but only as the
 value of a key that is a timestamp field of the model, and only for models with no free-form
-JSON objects (where such a key could be data).
+JSON objects (where such a key could be data). It is done before the one decode, and only when
+the body holds a ``' UTC"'`` at all (a fast search); the pattern is tried once for each one
+found, where its key must start, so the cost follows the number of such timestamps, not the
+body's size.
+A model whose timestamp keys are also the names of other (non-timestamp) fields, in it or in a
+nested model, gets no rewrite either: there the rewrite could change a string field's value.
 
 The decoder is where timestamp handling lives; the tests compare both paths on every example of
 the blueprint and on generated payloads (values, ``tzinfo`` and ``isoformat()``).
@@ -157,11 +162,12 @@ def _make_info(cls: type) -> _ModelInfo:
     fields = list(_walk(cls, set()))
     free_form = any(_is_free_form(tp) for _, _, tp in fields)
     stamp_keys = sorted({name for _, name, tp in fields if tp is datetime})
+    other_keys = {name for _, name, tp in fields if tp is not datetime}
     rewrite = None
-    if stamp_keys and not free_form:
+    if stamp_keys and not free_form and not other_keys.intersection(stamp_keys):
         keys = b"|".join(re.escape(k.encode()) for k in stamp_keys)
         rewrite = re.compile(
-            rb'("(?:' + keys + rb')"\s*:\s*")(\d{4}-\d\d-\d\d)[ T](\d\d:\d\d:\d\d(?:\.\d+)?) UTC"'
+            rb'("(?:' + keys + rb')"\s*:\s*"\d{4}-\d\d-\d\d)[ T](\d\d:\d\d:\d\d(?:\.\d+)?) UTC"'
         )
     return _ModelInfo(
         rewrite=rewrite,
@@ -172,7 +178,38 @@ def _make_info(cls: type) -> _ModelInfo:
 
 
 def _rewrite(match: re.Match[bytes]) -> bytes:
-    return match.group(1) + match.group(2) + b"T" + match.group(3) + b'Z"'
+    return match[1] + b"T" + match[2] + b'Z"'
+
+
+def _rewrite_utc(pattern: re.Pattern[bytes], body: bytes) -> bytes:
+    """Return ``pattern.sub(_rewrite, body)``, found from each ``' UTC"'`` in ``body`` instead of
+    by trying the pattern at every quote of the body.
+
+    A match of ``pattern`` is ``"key"``, whitespace, ``:``, whitespace, ``"``, then digits and
+    separators up to the ``' UTC"'`` that ends it: exactly four quotes, none in between. So the
+    only place a match ending at a given ``' UTC"'`` can start is the third quote before that
+    one's own, and one anchored ``match`` there decides it (not before the end of the previous
+    match, as with ``sub``).
+    """
+    end = body.find(_UTC_SUFFIX)
+    if end < 0:
+        return body
+    parts: list[bytes] = []
+    done = 0  # body[:done] is in parts (the end of the previous match)
+    find, rfind, match = body.find, body.rfind, pattern.match
+    while end >= 0:
+        stop = end + len(_UTC_SUFFIX)
+        start = rfind(b'"', done, rfind(b'"', done, rfind(b'"', done, end)))
+        if start >= 0:
+            found = match(body, start, stop)
+            if found is not None:
+                parts += (body[done:start], found[1], b"T", found[2], b'Z"')  # as _rewrite
+                done = stop
+        end = find(_UTC_SUFFIX, stop)
+    if not parts:
+        return body
+    parts.append(body[done:])
+    return b"".join(parts)
 
 
 class FastPath:
@@ -191,17 +228,11 @@ class FastPath:
 
     @staticmethod
     def _decode(info: _ModelInfo, decoder: msgspec.json.Decoder[Any], body: bytes) -> Any:
-        """Decode as is; only if that fails, rewrite " UTC" timestamps (when allowed) and retry.
-
-        Trying first keeps the common case free of a scan over the whole body.
-        """
+        """Decode once, with the " UTC" timestamps rewritten first (when allowed and present)."""
+        if info.rewrite is not None:
+            body = _rewrite_utc(info.rewrite, body)
         try:
             return decoder.decode(body)
-        except (msgspec.DecodeError, ValueError, TypeError):
-            if info.rewrite is None or _UTC_SUFFIX not in body:
-                return None
-        try:
-            return decoder.decode(info.rewrite.sub(_rewrite, body))
         except (msgspec.DecodeError, ValueError, TypeError):
             return None
 

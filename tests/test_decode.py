@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 import cloud66_async.models as M
 from cloud66_async import DecodeError
 from cloud66_async._converter import make_converter
-from cloud66_async._decode import Decoder
+from cloud66_async._decode import Decoder, _make_info, _rewrite, _rewrite_utc
 from cloud66_async._decode import FastPath as FastDecoder
 
 converter = make_converter()
@@ -211,3 +211,108 @@ def test_rewrite_skips_escaped_keys_inside_strings() -> None:
     ).encode()
     stack = FastDecoder().one(body, M.Stack)
     assert stack is not None and stack.deploy_directory == text
+
+
+# ------------------------------------------- the " UTC" rewrite, found from each ' UTC"'
+
+_stack_info = _make_info(M.Stack)
+assert _stack_info.rewrite is not None
+_STACK_PATTERN = _stack_info.rewrite
+
+_keys = st.sampled_from(
+    ["created_at", "updated_at", "last_activity", "name", "created_at_iso", "x", 'a\\"created_at']
+)
+_space = st.sampled_from(["", " ", "\t", "\n  ", " \r\n\t"])
+_stamp_texts = timestamps() | st.sampled_from(
+    ["2014-08-14 00:38:14 UTC", "2014-08-14T00:38:14.5 UTC", "x UTC", " UTC", "UTC", ""]
+)
+
+
+@st.composite
+def utc_bodies(draw: st.DrawFn) -> bytes:
+    """Bodies, not always JSON, made of key-value pieces, stray quotes and ' UTC"' runs."""
+    pieces: list[str] = []
+    for _ in range(draw(st.integers(0, 8))):
+        kind = draw(st.integers(0, 3))
+        if kind == 0:
+            pieces.append(f'"{draw(_keys)}"{draw(_space)}:{draw(_space)}"{draw(_stamp_texts)}"')
+        elif kind == 1:
+            pieces.append(draw(st.sampled_from(['"', ' UTC"', '","', ",", "{", "}", ":"])))
+        elif kind == 2:
+            pieces.append(json.dumps(draw(_stamp_texts)))
+        else:
+            pieces.append(draw(st.text(alphabet=' "UTC:0123456789-T', max_size=12)))
+    return draw(st.sampled_from([",", "", " "])).join(pieces).encode()
+
+
+@settings(max_examples=500, deadline=None, database=None)
+@given(body=utc_bodies())
+@example(body=b'"created_at":"2014-08-14 00:38:14 UTC""updated_at":"2014-08-14 00:38:15 UTC"')
+@example(body=b'"x":"a UTC"created_at":"2014-08-14 00:38:14 UTC"')
+@example(body=b'"created_at":"2014-08-14 00:38:14 UTC"created_at":"2014-08-14 00:38:14 UTC"')
+@example(body=b'"created_at" :\n "2014-08-14T00:38:14.25 UTC", "name": "n UTC"')
+def test_rewrite_from_each_utc_suffix_equals_the_whole_body_substitution(body: bytes) -> None:
+    """The fast rewrite (one anchored match per ' UTC"') changes exactly what a substitution
+    over the whole body did."""
+    assert _rewrite_utc(_STACK_PATTERN, body) == _STACK_PATTERN.sub(_rewrite, body)
+
+
+def test_body_without_utc_suffix_is_not_copied() -> None:
+    body = json.dumps({"response": _stack(created_at="2014-08-14T00:38:14Z")}).encode()
+    assert _rewrite_utc(_STACK_PATTERN, body) is body
+
+
+@attrs.frozen
+class _Note:
+    created_at: str | None = None
+
+
+@attrs.frozen
+class _Noted:
+    uid: str
+    created_at: datetime | None = None
+    note: _Note | None = None
+
+
+def test_no_rewrite_when_a_timestamp_key_also_names_a_string_field() -> None:
+    """``created_at`` is a timestamp in one model and a string in the nested one: rewriting
+    would change the string's text, so such an answer goes the careful way."""
+    stamp = "2014-08-14 00:38:14 UTC"
+    payload = {"uid": "u", "created_at": stamp, "note": {"created_at": stamp}}
+    body = json.dumps({"response": payload}).encode()
+    assert _make_info(_Noted).rewrite is None
+    assert FastDecoder().one(body, _Noted) is None
+    decoded = Decoder().one(body, _Noted, method="GET", url="u", request_id="r")
+    assert decoded.note == _Note(created_at=stamp)
+    assert decoded == converter.structure(payload, _Noted)
+    assert decoded.created_at == datetime(2014, 8, 14, 0, 38, 14, tzinfo=UTC)
+
+
+@settings(max_examples=300, deadline=None, database=None)
+@given(
+    stamps=st.lists(timestamps(), min_size=4, max_size=4),
+    spaces=st.lists(_space, min_size=2, max_size=2),
+    name=st.sampled_from(["n", "2014-08-14 00:38:14 UTC", "x UTC", '"created_at": "x UTC"']),
+)
+def test_fast_and_careful_agree_on_utc_and_other_timestamps(
+    stamps: list[str], spaces: list[str], name: str
+) -> None:
+    """Timestamps with and without " UTC", offsets, fractions, odd whitespace around the colon:
+    whatever the fast path returns is the careful path's value, and the decoder's answer is."""
+    keys = ["created_at", "updated_at", "last_activity", "created_at_iso"]
+    colon = f"{spaces[0]}:{spaces[1]}"
+    members = [f'"{k}"{colon}{json.dumps(v)}' for k, v in zip(keys, stamps, strict=True)]
+    text = f'{{"response": {{"uid": "u1", "name": {json.dumps(name)}, {", ".join(members)}}}}}'
+    body = text.encode()
+    payload = json.loads(body)["response"]
+    careful = _decode_careful(payload, M.Stack)
+    fast = FastDecoder().one(body, M.Stack)
+    if fast is not None:
+        assert careful is not None
+        assert_identical(fast, careful)
+    if careful is not None:
+        assert_identical(
+            Decoder().one(body, M.Stack, method="GET", url="u", request_id="r"), careful
+        )
+    if all(s.endswith(" UTC") for s in stamps):
+        assert fast is not None, "the blueprint's own format takes the fast path"

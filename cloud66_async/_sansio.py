@@ -10,6 +10,7 @@ tested without a network.
 from __future__ import annotations
 
 import email.utils
+import functools
 import json
 import math
 import os
@@ -97,6 +98,8 @@ def quote_segment(value: object) -> str:
     ``/``, ``?``, ``#`` and ``%`` are percent-encoded, and a segment made only of dots gets its
     dots encoded too, so ``".."`` can never be normalised into a parent directory.
     """
+    if type(value) is str and value.isascii() and value.isalnum():
+        return value  # the common case (a uid, a name): nothing to quote, and not only dots
     if isinstance(value, bool) or not isinstance(value, (str, int)):
         raise ConfigError(f"path argument {value!r} must be a string or an integer")
     text = str(value)
@@ -113,14 +116,22 @@ def build_url(base_url: str, template: str, path_params: Mapping[str, object]) -
 
     Every argument is quoted with :func:`quote_segment`; a missing one is a :class:`ConfigError`.
     """
-
-    def fill(match: re.Match[str]) -> str:
-        name = match.group(1)
+    literals, names = _split_template(template)
+    parts = [base_url, literals[0]]
+    for name, literal in zip(names, literals[1:], strict=True):
         if name not in path_params:
             raise ConfigError(f"missing path argument {name!r} for {template}")
-        return quote_segment(path_params[name])
+        parts.append(quote_segment(path_params[name]))
+        parts.append(literal)
+    return "".join(parts)
 
-    return base_url + _PLACEHOLDER.sub(fill, template)
+
+@functools.lru_cache(maxsize=512)
+def _split_template(template: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """A path template's literal pieces and, between them, its placeholders' names (parsed once
+    per template: the SDK's templates are a fixed set)."""
+    pieces = _PLACEHOLDER.split(template)
+    return tuple(pieces[0::2]), tuple(pieces[1::2])
 
 
 def redact_url(url: str) -> str:
@@ -154,9 +165,17 @@ def user_agent(sdk_version: str, aiohttp_version: str) -> str:
     )
 
 
+# Request ids only need to be unique, not secret: 128 bits from a generator of its own (seeded
+# from os.urandom, and again in a forked child so that parent and child never share ids), at a
+# fraction of the cost of a system call for os.urandom on every request.
+_ids = random.Random()
+os.register_at_fork(after_in_child=_ids.seed)
+_id_bits = _ids.getrandbits
+
+
 def new_request_id() -> str:
     """A fresh ``Request-Id`` for one request (kept on errors, sent to the server)."""
-    return os.urandom(16).hex()  # 128 random bits, like uuid4().hex at a third of the cost
+    return f"{_id_bits(128):032x}"
 
 
 def build_headers(
@@ -430,8 +449,9 @@ class RateLimitHeaders:
 
 def parse_rate_limit_headers(headers: Mapping[str, str]) -> RateLimitHeaders | None:
     """Read ``X-RateLimit-Limit`` / ``X-RateLimit-Remaining``; ``None`` when neither is there."""
-    limit = _header_int(headers, "X-RateLimit-Limit")
-    remaining = _header_int(headers, "X-RateLimit-Remaining")
+    get = headers.get
+    limit = _header_int(get("X-RateLimit-Limit"))
+    remaining = _header_int(get("X-RateLimit-Remaining"))
     if limit is None and remaining is None:
         return None
     return RateLimitHeaders(limit, remaining)
@@ -549,10 +569,11 @@ def _throttled_body(body: bytes) -> bool:
     return is_throttled(503, payload)
 
 
-def _header_int(headers: Mapping[str, str], name: str) -> int | None:
-    value = headers.get(name)
+def _header_int(value: str | None) -> int | None:
     if value is None:
         return None
+    if value.isdigit() and value.isascii():
+        return int(value)  # the usual "2999": no stripping, no exception to catch
     try:
         return int(value.strip())
     except ValueError:

@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 import random
+import re
+import subprocess
+import sys
 from datetime import UTC, datetime
+from urllib.parse import quote
 
 import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
 from cloud66_async import (
     APIError,
@@ -63,6 +69,57 @@ def test_build_url_fills_and_quotes() -> None:
     assert url == BASE + "/stacks/..%2Fusers/servers/x%2Fy"
     with pytest.raises(ConfigError, match="missing path argument 'server_uid'"):
         s.build_url(BASE, "/stacks/{stack_uid}/servers/{server_uid}", {"stack_uid": "a"})
+
+
+def _quote_reference(value: object) -> str:
+    """What quote_segment did before its fast path: the rule, written out once more."""
+    if isinstance(value, bool) or not isinstance(value, (str, int)):
+        raise ConfigError("bad")
+    text = str(value)
+    if not text:
+        raise ConfigError("empty")
+    return "%2E" * len(text) if set(text) == {"."} else quote(text, safe="")
+
+
+def _build_reference(template: str, params: dict[str, object]) -> str:
+    def fill(match: re.Match[str]) -> str:
+        if match.group(1) not in params:
+            raise ConfigError("missing")
+        return _quote_reference(params[match.group(1)])
+
+    return BASE + re.sub(r"\{(\w+)\}", fill, template)
+
+
+_segments = (
+    st.text(max_size=6)
+    | st.text(alphabet="aZ09.-_~/%?# ", max_size=6)
+    | st.sampled_from([".", "..", "...", "a.", "\u00e9", "\u00b2", "\uff11", "\u0663"])
+    | st.integers(-5, 10**20)
+    | st.booleans()
+    | st.none()
+)
+_templates = st.lists(
+    st.sampled_from(["/stacks", "/{stack_uid}", "/{id}", "{id}", "/x{", "}", "/{a-b}", "/{}"]),
+    max_size=5,
+).map("".join)
+
+
+@settings(max_examples=500, deadline=None, database=None)
+@given(template=_templates, params=st.dictionaries(st.sampled_from(["stack_uid", "id"]), _segments))
+@example(template="/{id}", params={"id": "abc123"})
+@example(template="/{id}", params={"id": "\u00b2"})
+def test_build_url_fast_paths_give_what_the_regex_and_quote_gave(
+    template: str, params: dict[str, object]
+) -> None:
+    """The template split once per template and the unquoted-identifier shortcut build the
+    same URLs, and refuse the same arguments, as filling by regex and quoting every value."""
+    try:
+        expected = _build_reference(template, params)
+    except ConfigError:
+        with pytest.raises(ConfigError):
+            s.build_url(BASE, template, params)
+        return
+    assert s.build_url(BASE, template, params) == expected
 
 
 @pytest.mark.parametrize(
@@ -275,3 +332,60 @@ def test_rate_limit_headers() -> None:
 
 def test_redact_url() -> None:
     assert s.redact_url(BASE + "/stacks?page=2&token=x") == BASE + "/stacks"
+
+
+def _header_int_reference(value: str | None) -> int | None:
+    if value is None:
+        return None
+    try:
+        return int(value.strip())
+    except ValueError:
+        return None
+
+
+@settings(max_examples=500, deadline=None, database=None)
+@given(
+    value=st.none()
+    | st.text(max_size=8)
+    | st.text(alphabet="0123456789 _+-\t\u00b2\uff11\u0663", max_size=8)
+    | st.integers(-(10**30), 10**30).map(str)
+)
+@example(value="\u00b2")  # a digit to isdigit(), not to int()
+@example(value="\uff11\uff12")  # full-width digits: int() reads them
+@example(value=" 2999 ")
+def test_rate_limit_header_fast_int_path_reads_what_int_of_strip_read(value: str | None) -> None:
+    headers = {} if value is None else {"X-RateLimit-Limit": value, "X-RateLimit-Remaining": value}
+    expected = _header_int_reference(value)
+    parsed = s.parse_rate_limit_headers(headers)
+    if expected is None:
+        assert parsed is None
+    else:
+        assert parsed == s.RateLimitHeaders(expected, expected)
+
+
+_FORK_SCRIPT = """
+import os
+from cloud66_async._sansio import new_request_id
+read, write = os.pipe()
+pid = os.fork()
+if pid == 0:
+    os.write(write, new_request_id().encode())
+    os._exit(0)
+os.close(write)
+child = os.read(read, 64).decode()
+os.waitpid(pid, 0)
+print(child, new_request_id())
+"""
+
+
+def test_request_ids_are_128_bit_hex_and_differ_in_a_forked_child() -> None:
+    ids = {s.new_request_id() for _ in range(1000)}
+    assert len(ids) == 1000
+    assert all(len(i) == 32 and int(i, 16) >= 0 for i in ids)
+    # In a fresh interpreter (forking this one, threads and all, is not safe): the child's next
+    # id and the parent's next id differ, because the child's generator was reseeded.
+    out = subprocess.run(
+        [sys.executable, "-c", _FORK_SCRIPT], capture_output=True, text=True, timeout=60, check=True
+    ).stdout.split()
+    assert len(out) == 2 and all(len(i) == 32 for i in out)
+    assert out[0] != out[1]

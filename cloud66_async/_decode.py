@@ -43,14 +43,16 @@ import types
 import typing
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import attrs
 import msgspec
 
-from ._converter import ModelConverter, make_converter
 from ._exceptions import DecodeError
 from ._sansio import PageInfo, page_info, parse_body, parse_page, redact_url, unwrap
+
+if TYPE_CHECKING:
+    from ._converter import ModelConverter
 
 __all__ = ["Decoder", "FastPath"]
 
@@ -284,7 +286,18 @@ class Decoder:
 
     def __init__(self, converter: ModelConverter | None = None) -> None:
         self.fast = FastPath()
-        self.converter = converter if converter is not None else make_converter()
+        self._converter = converter
+
+    @property
+    def converter(self) -> ModelConverter:
+        """The careful path's cattrs converter, made the first time an answer needs it."""
+        if self._converter is None:
+            # Imported here: cattrs is only needed once the fast path declines, and importing
+            # it with the package would add to every program's start-up.
+            from ._converter import make_converter
+
+            self._converter = make_converter()
+        return self._converter
 
     def json(self, body: bytes, *, method: str, url: str, request_id: str) -> Any:
         """Parse a body as JSON, or raise :class:`DecodeError` naming the request."""

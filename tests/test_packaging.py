@@ -20,6 +20,8 @@ from pathlib import Path
 
 import pytest
 
+import cloud66_async
+
 ROOT = Path(__file__).resolve().parents[1]
 BUILD_TIMEOUT = 120  # seconds; the build takes about 2
 # Never part of the project, whatever lies in the working tree.
@@ -141,6 +143,9 @@ def test_wheel_metadata(wheel_metadata: email.message.Message, wheel_names: set[
     assert set(urls) == {"Homepage", "Documentation", "Changelog", "Issues"}
     assert all(url.startswith("https://") for url in urls.values())
     assert wheel_metadata["Requires-Python"] == ">=3.11"
+    # the version is written once, in the package, and the build reads it from there
+    assert wheel_metadata["Version"] == cloud66_async.__version__
+    assert wheel_metadata["Version"] != "0+unknown"
     # the pytest plugin's and the CLI's entry points
     (entry_points,) = [n for n in wheel_names if n.endswith(".dist-info/entry_points.txt")]
     assert entry_points

@@ -15,8 +15,6 @@ from collections.abc import AsyncIterable, Awaitable, Callable, Iterable, Mappin
 from pathlib import Path
 from typing import Any, TypeVar
 
-import anyio
-
 from . import _sansio
 from ._bulk import Outcome, fan_out
 from ._decode import Decoder
@@ -33,7 +31,7 @@ from ._options import (
 )
 from ._pipeline import Engine, RawResponse, Requester, capturing, collect_raw, stop_capturing
 from ._tasks import Stream
-from ._throttle import Clock, RateLimiter, RateLimitState, ThrottleGate
+from ._throttle import Clock, RateLimiter, RateLimitState, Slots, ThrottleGate
 from ._transport import AIOHTTP_VERSION, AiohttpTransport, ClientSession, TraceConfig, Transport
 from ._version import __version__
 from .resources import (
@@ -166,7 +164,7 @@ class Client:
             engine,
             timeout=_check_timeout(timeout),
             retry=_check_retry(retry),
-            slots=anyio.CapacityLimiter(concurrency),
+            slots=Slots(concurrency),
         )
         self._setup(requester, is_view=False)
 
@@ -201,7 +199,7 @@ class Client:
     @property
     def max_concurrency(self) -> int:
         """How many requests this client (or view) keeps in flight at most."""
-        return int(self._requester.slots.total_tokens)
+        return self._requester.slots.total_tokens
 
     @property
     def closed(self) -> bool:
@@ -265,7 +263,7 @@ class Client:
         if max_concurrency is None or max_concurrency == self.max_concurrency:
             slots = parent.slots
         else:
-            slots = anyio.CapacityLimiter(_check_concurrency(max_concurrency))
+            slots = Slots(_check_concurrency(max_concurrency))
         requester = Requester(
             parent.engine,
             timeout=parent.timeout if timeout is None else _check_timeout(timeout),

@@ -68,6 +68,7 @@ from ._throttle import (
     Limiter,
     Permit,
     RateLimitState,
+    Slots,
     Ticket,
     WaitTooLong,
 )
@@ -229,7 +230,7 @@ class Requester:
         *,
         timeout: Timeout,
         retry: RetryPolicy,
-        slots: anyio.CapacityLimiter,
+        slots: Slots,
     ) -> None:
         self.engine = engine
         self.timeout = timeout
@@ -353,10 +354,7 @@ class Requester:
             attempt += 1
             request_id = new_request_id()
             slots = self.slots
-            try:
-                # A free slot is taken without a trip through the event loop.
-                slots.acquire_nowait()
-            except anyio.WouldBlock:
+            if not slots.acquire_nowait():  # a free slot costs no trip through the event loop
                 await slots.acquire()
             try:
                 started = clock()

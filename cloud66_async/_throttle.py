@@ -41,7 +41,9 @@ the common request costs no trip through the event loop.
 
 from __future__ import annotations
 
+import asyncio
 import collections
+import contextlib
 import enum
 import random
 import time
@@ -64,6 +66,7 @@ __all__ = [
     "Permit",
     "RateLimitState",
     "RateLimiter",
+    "Slots",
     "ThrottleGate",
     "Ticket",
     "WaitTooLong",
@@ -444,3 +447,66 @@ class ThrottleGate:
             reset_at=self.reset_at,
             throttled_total=self.throttled_total,
         )
+
+
+class Slots:
+    """At most ``total_tokens`` requests of a client (or view) in flight at once; the others
+    wait for a slot, first come first served.
+
+    A free slot is taken without a trip through the event loop (:meth:`acquire_nowait`), and a
+    slot given back while requests wait passes to the first of them directly, so a newcomer
+    never takes it first. A wait cancelled after its slot was handed over passes the slot on.
+    (A plain counter and a queue of futures: anyio's ``CapacityLimiter`` also tracks which task
+    holds each token, which the pipeline never needs, at a cost on every request.)
+    """
+
+    def __init__(self, total_tokens: int) -> None:
+        self.total_tokens = total_tokens
+        self._used = 0
+        self._waiters: collections.deque[asyncio.Future[None]] = collections.deque()
+
+    @property
+    def borrowed_tokens(self) -> int:
+        """How many slots are taken now (handed-over ones included)."""
+        return self._used
+
+    @property
+    def waiting(self) -> int:
+        """How many requests wait for a slot (cancelled ones may count until they resume)."""
+        return len(self._waiters)
+
+    def acquire_nowait(self) -> bool:
+        """Take a slot if one is free; say whether it was taken.
+
+        No slot is free while requests wait: a slot given back goes straight to a waiter.
+        """
+        if self._used < self.total_tokens:
+            self._used += 1
+            return True
+        return False
+
+    async def acquire(self) -> None:
+        """Take a slot, waiting for one in turn."""
+        if self.acquire_nowait():
+            return
+        waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._waiters.append(waiter)
+        try:
+            await waiter
+        except BaseException:
+            if waiter.done() and not waiter.cancelled():
+                self.release()  # handed a slot as the wait was cancelled: pass it on
+            else:
+                with contextlib.suppress(ValueError):  # release() may have dropped it
+                    self._waiters.remove(waiter)
+            raise
+
+    def release(self) -> None:
+        """Give a slot back: to the first request still waiting, or to the free ones."""
+        waiters = self._waiters
+        while waiters:
+            waiter = waiters.popleft()
+            if not waiter.done():
+                waiter.set_result(None)  # the slot stays taken: it is the waiter's now
+                return
+        self._used -= 1

@@ -10,6 +10,7 @@ Only the package's ``__init__`` imports this module.
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import AsyncIterable, Awaitable, Callable, Iterable, Mapping
 from pathlib import Path
@@ -63,6 +64,9 @@ R = TypeVar("R")
 
 _DEFAULT = object()
 _METHODS = frozenset({"GET", "POST", "PUT", "PATCH", "DELETE"})
+# What request() refuses in a path: whitespace (str.isspace(): \s of a str pattern is the same
+# set) and control characters. One regex search instead of a Python test per character.
+_BAD_PATH_CHAR = re.compile(r"[\s\x00-\x1f\x7f]")
 
 
 class Client:
@@ -315,9 +319,7 @@ class Client:
         """
         if not isinstance(method, str) or method.upper() not in _METHODS:
             raise ConfigError(f"unsupported method {method!r}")
-        if isinstance(path, str) and any(
-            c.isspace() or ord(c) < 0x20 or ord(c) == 0x7F for c in path
-        ):
+        if isinstance(path, str) and _BAD_PATH_CHAR.search(path) is not None:
             raise ConfigError(
                 f"path {path!r} has whitespace or control characters; percent-encode them"
             )

@@ -488,8 +488,12 @@ class Requester:
         limit_wait = self.engine.limit_max_wait
         gate_waited = 0.0
         while True:
-            permit = await self._acquire(
-                limiter, clock() + limit_wait, request_id, method, short_url
+            permit = (
+                None  # no client-side limit: no coroutine to make and await for nothing
+                if limiter is None
+                else await self._acquire(
+                    limiter, clock() + limit_wait, request_id, method, short_url
+                )
             )
             try:
                 return permit, await gate.enter(clock()), gate_waited  # only if it needs no wait

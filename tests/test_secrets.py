@@ -34,6 +34,7 @@ from cloud66_async import (
     Timeout,
     TransportError,
 )
+from cloud66_async._client import _BAD_PATH_CHAR
 from cloud66_async.models import Action, Server
 from cloud66_async.testing import FakeCloud66
 
@@ -361,6 +362,18 @@ async def test_request_refuses_paths_it_would_alter(
     with pytest.raises(ConfigError):
         await client.request("GET", f"/stacks{path}")
     assert fake.request_log == []
+
+
+def test_request_path_check_refuses_exactly_whitespace_and_control_characters() -> None:
+    """The one-regex check refuses the same characters as testing each one with
+    ``str.isspace()``, ``< 0x20`` and ``== 0x7F``: every code point, checked."""
+    different = [
+        cp
+        for cp in range(0x110000)
+        if (_BAD_PATH_CHAR.search(chr(cp)) is not None)
+        != (chr(cp).isspace() or cp < 0x20 or cp == 0x7F)
+    ]
+    assert different == []
 
 
 @pytest.mark.parametrize(

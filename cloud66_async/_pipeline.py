@@ -254,12 +254,12 @@ class Requester:
         body: Mapping[str, object] | None = None,
     ) -> T:
         """Send one request and decode its ``response`` into ``model``."""
-        url = self.url(template, path_params)
+        url = build_url(self.engine.base_url, template, path_params)
         if params:
             query = encode_query(params)
             if query:
                 url = f"{url}?{query}"
-        answer = await self.send(method, url, _encode_body(body))
+        answer = await self.send(method, url, None if body is None else _encode_body(body))
         return self.engine.decoder.one(
             answer.body, model, method=method, url=answer.url, request_id=answer.request_id
         )
@@ -382,7 +382,8 @@ class Requester:
             warning = None
             if isinstance(result, HTTPResponse):
                 warning = result.headers.get(WARNING_HEADER)
-                self._after_answer(result, method, short_url, attempt, request_id, elapsed)
+                if logger.isEnabledFor(logging.DEBUG):
+                    self._after_answer(result, method, short_url, attempt, request_id, elapsed)
                 if warning is not None:
                     _warn(warning, method, short_url, request_id)
                 if hooks.on_response is not None:
@@ -611,7 +612,9 @@ class Requester:
                 )
             except TransportError as exc:
                 return exc, engine.clock() - started
-            return _case_insensitive(response), engine.clock() - started
+            if not isinstance(response.headers, (CIMultiDictProxy, CIMultiDict)):
+                response = _case_insensitive(response)
+            return response, engine.clock() - started
         except BaseException:
             with anyio.CancelScope(shield=True):
                 await engine.gate.abandoned(ticket)

@@ -450,8 +450,18 @@ class RateLimitHeaders:
 def parse_rate_limit_headers(headers: Mapping[str, str]) -> RateLimitHeaders | None:
     """Read ``X-RateLimit-Limit`` / ``X-RateLimit-Remaining``; ``None`` when neither is there."""
     get = headers.get
-    limit = _header_int(get("X-RateLimit-Limit"))
-    remaining = _header_int(get("X-RateLimit-Remaining"))
+    raw_limit, raw_remaining = get("X-RateLimit-Limit"), get("X-RateLimit-Remaining")
+    if raw_limit is None and raw_remaining is None:
+        return None
+    # The usual "3000" / "2999" are read here; anything else as _header_int reads it.
+    if raw_limit is not None and raw_limit.isdigit() and raw_limit.isascii():
+        limit: int | None = int(raw_limit)
+    else:
+        limit = _header_int(raw_limit)
+    if raw_remaining is not None and raw_remaining.isdigit() and raw_remaining.isascii():
+        remaining: int | None = int(raw_remaining)
+    else:
+        remaining = _header_int(raw_remaining)
     if limit is None and remaining is None:
         return None
     return RateLimitHeaders(limit, remaining)

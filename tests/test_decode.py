@@ -316,3 +316,67 @@ def test_fast_and_careful_agree_on_utc_and_other_timestamps(
         )
     if all(s.endswith(" UTC") for s in stamps):
         assert fast is not None, "the blueprint's own format takes the fast path"
+
+
+@attrs.frozen
+class _Event:
+    at: datetime | None = None
+
+
+@attrs.frozen
+class _Log:
+    uid: str
+    created_at: datetime | None = None
+    last: _Event | None = None
+    events: tuple[_Event, ...] | None = None
+
+
+_stamp_or_none = timestamps() | st.none()
+
+
+@settings(max_examples=300, deadline=None, database=None)
+@given(
+    logs=st.lists(
+        st.fixed_dictionaries(
+            {"uid": st.just("u")},
+            optional={
+                "created_at": _stamp_or_none,
+                "last": st.none() | st.fixed_dictionaries({}, optional={"at": _stamp_or_none}),
+                "events": st.none()
+                | st.lists(st.fixed_dictionaries({}, optional={"at": _stamp_or_none}), max_size=3),
+            },
+        ),
+        min_size=1,
+        max_size=4,
+    )
+)
+def test_generated_utc_check_sees_every_timestamp_nested_ones_too(
+    logs: list[dict[str, Any]],
+) -> None:
+    """The page-wide generated check accepts a page exactly when every timestamp in it, in
+    nested models and in lists of them, came out as UTC: the fast path then equals the careful
+    path, and it declines a page with any naive or offset timestamp anywhere."""
+    body = json.dumps({"response": logs}).encode()
+    page = FastDecoder().page(body, _Log)
+    try:
+        careful = converter.structure_list(logs, _Log)
+    except DecodeError:
+        assert page is None
+        return
+    stamps = [
+        value
+        for log in logs
+        for value in [
+            log.get("created_at"),
+            (log.get("last") or {}).get("at"),
+            *[event.get("at") for event in (log.get("events") or [])],
+        ]
+        if value is not None
+    ]
+    only_utc = all(s.endswith(("Z", "z", "+00:00", "-00:00", " UTC")) for s in stamps)
+    if page is not None:
+        assert_identical(page.items, careful)
+    elif only_utc and not any(s.endswith(" UTC") for s in stamps):
+        raise AssertionError(f"declined a page whose timestamps are all UTC: {stamps}")
+    if not only_utc:
+        assert page is None, "accepted a page with a naive or offset timestamp"

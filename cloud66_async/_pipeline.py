@@ -71,7 +71,7 @@ from ._throttle import (
     Ticket,
     WaitTooLong,
 )
-from ._transport import HTTPRequest, Transport
+from ._transport import HTTPRequest, Transport, too_large
 
 __all__ = ["Answer", "Engine", "RawResponse", "Requester", "collect_raw"]
 
@@ -98,7 +98,11 @@ class RawResponse(Generic[T]):
 
 @attrs.frozen
 class Answer:
-    """The answer a request ended with, and which request it answered."""
+    """The answer a request ended with, and which request it answered.
+
+    ``deadline`` is when the attempt's ``Timeout.total`` runs out (``time.monotonic()``), or
+    ``None``: decoding the body must end by then too.
+    """
 
     status: int
     headers: Mapping[str, str]
@@ -106,6 +110,7 @@ class Answer:
     request_id: str
     method: str
     url: str
+    deadline: float | None = None
 
 
 @attrs.define
@@ -170,8 +175,12 @@ class Engine:
         hooks: Hooks,
         clock: Clock = time.monotonic,
         limit_max_wait: float | None = None,
+        max_response_bytes: int | None = None,
     ) -> None:
         self.token = token
+        # The cap on answer bodies, checked here too for transports that do not stream
+        # (MockTransport, a user's own): whatever the transport, no larger body is decoded.
+        self.max_response_bytes = max_response_bytes
         # How long one request may wait for the client-side rate limit (RateLimit.max_wait).
         self.limit_max_wait = math.inf if limit_max_wait is None else limit_max_wait
         self.base_url = base_url
@@ -260,7 +269,12 @@ class Requester:
                 url = f"{url}?{query}"
         answer = await self.send(method, url, _encode_body(body))
         return self.engine.decoder.one(
-            answer.body, model, method=method, url=answer.url, request_id=answer.request_id
+            answer.body,
+            model,
+            method=method,
+            url=answer.url,
+            request_id=answer.request_id,
+            deadline=answer.deadline,
         )
 
     async def no_content(
@@ -299,6 +313,7 @@ class Requester:
                 method="GET",
                 url=answer.url,
                 request_id=answer.request_id,
+                deadline=answer.deadline,
             )
             return Page(
                 items=info.items,
@@ -324,7 +339,11 @@ class Requester:
                 url = f"{url}?{query}"
         answer = await self.send(method, url, _encode_body(body))
         payload = self.engine.decoder.json(
-            answer.body, method=method, url=answer.url, request_id=answer.request_id
+            answer.body,
+            method=method,
+            url=answer.url,
+            request_id=answer.request_id,
+            deadline=answer.deadline,
         )
         if isinstance(payload, dict) and "response" in payload:
             return unwrap(payload, url=answer.url)
@@ -366,6 +385,7 @@ class Requester:
                 )
                 spent += max(0.0, gate_waited - credit)
                 credit = 0.0
+                began = time.monotonic()
                 result, elapsed = await self._attempt(
                     method, url, body, request_id, attempt, permit, ticket
                 )
@@ -394,7 +414,16 @@ class Requester:
                     await emit(hooks.on_response, event)
             if type(decision) is Done:
                 assert isinstance(result, HTTPResponse)
-                answer = Answer(result.status, result.headers, result.body, request_id, method, url)
+                total = self.timeout.total
+                answer = Answer(
+                    result.status,
+                    result.headers,
+                    result.body,
+                    request_id,
+                    method,
+                    url,
+                    None if total is None else began + total,
+                )
                 _record(answer)
                 return answer
             if isinstance(decision, Retry):
@@ -609,6 +638,10 @@ class Requester:
                 )
             except TransportError as exc:
                 return exc, engine.clock() - started
+            cap = engine.max_response_bytes
+            if cap is not None and len(response.body) > cap:
+                size = f"status {response.status}, {len(response.body):,} bytes"
+                return too_large(method, url, cap, size), engine.clock() - started
             return _case_insensitive(response), engine.clock() - started
         except BaseException:
             with anyio.CancelScope(shield=True):

@@ -33,6 +33,7 @@ from ._exceptions import (
     NotFoundError,
     NotImplementedByAPIError,
     PermissionDeniedError,
+    ResponseTooLargeError,
     ServerError,
     ServerTimeoutError,
     ThrottledError,
@@ -68,6 +69,7 @@ __all__ = [
     "parse_retry_after",
     "quote_segment",
     "redact_url",
+    "short_repr",
     "throttle_delay",
     "unwrap",
     "user_agent",
@@ -349,8 +351,55 @@ def _opt_int(obj: Mapping[str, Any], key: str) -> int | None:
 
 
 def _describe(value: Any) -> str:
-    text = repr(value)
-    return f"{type(value).__name__} {text[:60]}{'...' if len(text) > 60 else ''}"
+    return f"{type(value).__name__} {short_repr(value, 63)}"
+
+
+def short_repr(value: object, limit: int = 60) -> str:
+    """``repr(value)``, cut to ``limit`` characters (a cut ends in ``...``).
+
+    Only as much of a string or container is rendered as the cut shows: a hostile answer's
+    30 MB list costs microseconds to describe in an error, not seconds and megabytes.
+    """
+    text = _bounded_repr(value, limit + 1, 0)
+    if len(text) > limit:
+        text = text[: max(0, limit - 3)] + "..."
+    return text
+
+
+def _bounded_repr(value: object, budget: int, depth: int) -> str:
+    if isinstance(value, (str, bytes, bytearray)):
+        return repr(value[:budget])
+    if isinstance(value, (list, tuple, dict)):
+        if depth > 8:
+            return "..."
+        if isinstance(value, dict):
+            opening, closing = "{", "}"
+            items: Any = value.items()
+        else:
+            opening, closing = ("[", "]") if isinstance(value, list) else ("(", ")")
+            items = value
+        out = [opening]
+        size = 1
+        for index, item in enumerate(items):
+            if size > budget:
+                break
+            if index:
+                out.append(", ")
+                size += 2
+            if isinstance(value, dict):
+                key, val = item
+                part = f"{_bounded_repr(key, budget - size, depth + 1)}: "
+                part += _bounded_repr(val, budget - size - len(part), depth + 1)
+            else:
+                part = _bounded_repr(item, budget - size, depth + 1)
+            out.append(part)
+            size += len(part)
+        else:
+            if isinstance(value, tuple) and len(value) == 1:
+                out.append(",")
+            out.append(closing)
+        return "".join(out)
+    return repr(value)
 
 
 # ------------------------------------------------------------------------ retries and limits
@@ -505,10 +554,16 @@ def decide(
     ``retries_used`` counts the retries already spent on this request (throttled attempts are
     not retries). Nothing that may have changed state is sent twice: a POST, PUT or DELETE is
     retried only after ``503 throttled`` (the server did not process it) or a connection
-    refused before anything was sent. ``503 not_implemented`` is never retried.
+    refused before anything was sent. ``503 not_implemented`` and an answer over
+    ``max_response_bytes`` are never retried.
     """
     if isinstance(result, TransportError):
-        if retries_used < policy.retries and (method == "GET" or not result.sent):
+        if (
+            retries_used < policy.retries
+            and (method == "GET" or not result.sent)
+            # The same server would send the same oversized answer again.
+            and not isinstance(result, ResponseTooLargeError)
+        ):
             cause = result.__cause__
             reason = type(cause).__name__ if cause is not None else "connection failed"
             delay = _retry_delay(retries_used, policy, rand)

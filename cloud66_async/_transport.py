@@ -3,8 +3,9 @@
 :class:`AiohttpTransport` is the SDK's own, and this module is the only one that imports
 aiohttp. Every aiohttp/asyncio exception is translated here into :class:`TransportError` or
 :class:`RequestTimeoutError`, with ``sent`` telling whether the request may have reached the
-server. Reading the answer happens in one place (:meth:`AiohttpTransport._read`), which is where
-a cap on the body size belongs, enforced while the body streams in.
+server. Reading the answer happens in one place (:meth:`AiohttpTransport._read`), which caps the
+body at ``max_response_bytes`` while it streams in (counting decompressed bytes), so a huge,
+endless or compressed-bomb answer costs at most the cap in memory.
 
 A :class:`Client` takes another transport with ``Client(transport=...)``; the test suite uses
 :class:`MockTransport` (after httpx's) to drive the whole request pipeline without sockets:
@@ -32,6 +33,7 @@ from ._exceptions import (
     ConfigError,
     EventLoopError,
     RequestTimeoutError,
+    ResponseTooLargeError,
     TransportError,
 )
 from ._options import Timeout
@@ -47,6 +49,7 @@ __all__ = [
     "MockTransport",
     "TraceConfig",
     "Transport",
+    "too_large",
 ]
 
 #: The aiohttp types a Client takes (``session=``, ``trace_configs=``), named here so that no
@@ -94,6 +97,7 @@ class AiohttpTransport:
 
     The session it makes belongs to the event loop it was made in; using the transport from
     another loop (a second ``asyncio.run()``) raises :class:`EventLoopError`.
+    ``max_response_bytes`` caps every answer body (after decompression; ``None``: no cap).
     """
 
     def __init__(
@@ -102,7 +106,9 @@ class AiohttpTransport:
         *,
         trace_configs: Sequence[aiohttp.TraceConfig] | None = None,
         connection_limit: int = 100,
+        max_response_bytes: int | None = None,
     ) -> None:
+        self._max_response_bytes = max_response_bytes
         self._session = session
         self._owns_session = session is None
         self._loop: asyncio.AbstractEventLoop | None = getattr(session, "_loop", None)
@@ -185,7 +191,7 @@ class AiohttpTransport:
                 allow_redirects=False,
             ) as resp:
                 connected = True
-                return HTTPResponse(resp.status, resp.headers, await self._read(resp))
+                return HTTPResponse(resp.status, resp.headers, await self._read(resp, method, url))
         except TimeoutError as exc:
             raise RequestTimeoutError(
                 f"{method} {redact_url(url)} timed out ({_timeout_text(timeout)})",
@@ -212,15 +218,55 @@ class AiohttpTransport:
             raise TransportError(
                 f"connection error during {method} {redact_url(url)}"
                 f"{' while reading the answer' if connected else ''}: "
-                f"{type(exc).__name__}: {exc}",
+                f"{type(exc).__name__}: {_cut(str(exc))}",
                 method=method,
                 url=redact_url(url),
                 sent=True,
             ) from exc
 
-    async def _read(self, resp: aiohttp.ClientResponse) -> bytes:
-        """Read the whole body (the place to cap its size while it streams in)."""
-        return await resp.read()
+    async def _read(self, resp: aiohttp.ClientResponse, method: str, url: str) -> bytes:
+        """Read the whole body, never more than ``max_response_bytes`` of it.
+
+        An answer whose ``Content-Length`` is over the cap fails before a byte of it is read.
+        A plain answer of known length under the cap is read whole (aiohttp's parser never
+        delivers more than ``Content-Length``): the common case pays nothing for the cap.
+        Anything else (chunked, no length, compressed) is counted as it streams out of the
+        decompressor and dropped the moment it passes the cap, so no more than the cap plus one
+        chunk is ever held.
+        """
+        limit = self._max_response_bytes
+        if limit is None:
+            return await resp.read()
+        headers = resp.headers
+        length = _content_length(headers.get("Content-Length"))
+        if length is not None and length > limit:
+            raise self._too_large(resp, method, url, f"Content-Length {length:,}")
+        encoding = headers.get("Content-Encoding")
+        if length is not None and (encoding is None or encoding.strip().lower() == "identity"):
+            return await resp.read()
+        content = resp.content
+        chunks: list[bytes] = []
+        total = 0
+        while True:
+            chunk = await content.readany()
+            if not chunk:
+                break
+            total += len(chunk)
+            # Both counts: what came out of the decompressor, and what came off the wire (a
+            # compressed stream can also be endless while producing nothing).
+            if total > limit or _wire_bytes(content) > limit:
+                raise self._too_large(resp, method, url, f"more than {limit:,} bytes sent")
+            chunks.append(chunk)
+        return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+
+    def _too_large(
+        self, resp: aiohttp.ClientResponse, method: str, url: str, seen: str
+    ) -> ResponseTooLargeError:
+        """Drop the connection (the rest of the body is never read) and build the error."""
+        resp.close()
+        limit = self._max_response_bytes
+        assert limit is not None
+        return too_large(method, url, limit, f"status {resp.status}, {seen}")
 
     async def close(self) -> None:
         """Close the session if this transport made it; a shared session is left open."""
@@ -258,6 +304,40 @@ def _discard(session: aiohttp.ClientSession) -> None:
         if callable(close):
             close()  # with its loop closed, this only marks it closed
     session.detach()
+
+
+def _cut(text: str, limit: int = 300) -> str:
+    """aiohttp's message, cut short: a parse error quotes the server's bytes (a "status line"
+    of 500 MB of garbage would otherwise become the error message)."""
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _content_length(value: str | None) -> int | None:
+    if value is None:
+        return None
+    try:
+        return int(value)
+    except ValueError:  # aiohttp's parser refuses these; never trust one anyway
+        return None
+
+
+def _wire_bytes(content: aiohttp.StreamReader) -> int:
+    """Compressed bytes read so far (0 when aiohttp does not say, or nothing is compressed)."""
+    count = getattr(content, "total_compressed_bytes", None)
+    return count if isinstance(count, int) else 0
+
+
+def too_large(method: str, url: str, limit: int, seen: str) -> ResponseTooLargeError:
+    """The error for an answer over ``max_response_bytes`` (``seen``: what gave it away)."""
+    short = redact_url(url)
+    return ResponseTooLargeError(
+        f"the answer to {method} {short} is larger than max_response_bytes "
+        f"({limit:,} bytes; {seen}); it was not read further",
+        method=method,
+        url=short,
+        limit=limit,
+        sent=True,
+    )
 
 
 @functools.lru_cache(maxsize=32)

@@ -10,6 +10,7 @@ tested without a network.
 from __future__ import annotations
 
 import email.utils
+import html
 import json
 import math
 import os
@@ -45,12 +46,14 @@ from ._options import DEFAULT_BASE_URL, RetryPolicy, check_base_url
 __all__ = [
     "DEFAULT_BASE_URL",
     "DONE",
+    "ERROR_PARSE_MAX",
     "Decision",
     "Done",
     "Fail",
     "HTTPResponse",
     "PageInfo",
     "RateLimitHeaders",
+    "Redactor",
     "Retry",
     "Throttled",
     "backoff_delay",
@@ -130,6 +133,108 @@ def redact_url(url: str) -> str:
     return url.split("?", 1)[0]
 
 
+# ----------------------------------------------------------------------------------- secrets
+
+# A credential after "Bearer" (RFC 6750's b64token), unless it is an auth-param of a
+# WWW-Authenticate challenge (Bearer realm="...", error="...").
+_BEARER = (
+    r"(?P<bearer>(?i:\bbearer)\s+)"
+    r"(?!(?i:realm|error|error_description|error_uri|scope)=)[\w.~+/-]+=*"
+)
+# What may follow the token's first characters when a value was cut short (short_repr's 60).
+_TOKEN_TAIL = r"[^\s\"'<>,;]*"
+_MIN_SECRET = 6  # shorter "tokens" would match ordinary words (the CLI's rule too)
+_PREFIX = 8  # a value cut short keeps no more than this much of the token
+_MAX_DEPTH = 100
+
+
+class Redactor:
+    """Removes the bearer token from text and data an answer brought.
+
+    A server that echoes the request (a debugging proxy, a buggy API release, an attacker) can
+    put the token in an error's description, details, headers or HTML page. Whatever the SDK
+    keeps from an answer that is not the answer's data (errors, log lines, warnings, hook
+    events) goes through :meth:`text` or :meth:`value` first. Replaced with a marker:
+
+    - the token, and the forms it takes inside other text: percent-encoded (either case of
+      hex digits), JSON-escaped (``\\/``, ``\\uXXXX``) and HTML-escaped;
+    - the token's first 8 characters and whatever follows them up to a delimiter, so a value
+      cut short for a message keeps no usable part of it;
+    - any ``Bearer <credential>``, whoever's it is.
+
+    The marker starts and ends with characters that are not in the token, so no replacement
+    can form a new occurrence: the token is nowhere in what comes out (a property test checks
+    it). Tokens shorter than 6 characters are not looked for (they would match ordinary words);
+    a real Cloud 66 token has 64.
+    """
+
+    __slots__ = ("_pattern", "marker")
+
+    def __init__(self, secret: str | None) -> None:
+        pieces: list[str] = []
+        self.marker = "<redacted>"
+        if secret is not None and len(secret) >= _MIN_SECRET:
+            if "<" in secret or ">" in secret or secret in self.marker:
+                spare = next(chr(c) for c in range(0x21, 0x110000) if chr(c) not in secret)
+                self.marker = spare * 3
+            forms = sorted(_forms(secret), key=len, reverse=True)
+            pieces += [_escape_form(form) for form in forms]
+            pieces.append(re.escape(secret[:_PREFIX]) + _TOKEN_TAIL)
+        self._pattern = re.compile("|".join([*pieces, _BEARER]))
+
+    def _sub(self, match: re.Match[str]) -> str:
+        # Only the credential goes: "Bearer " stays as the server wrote it.
+        bearer = match.group("bearer")
+        return self.marker if bearer is None else bearer + self.marker
+
+    def text(self, text: str) -> str:
+        """Return ``text`` with every form of the token (and any bearer credential) replaced."""
+        return self._pattern.sub(self._sub, text)
+
+    def value(self, value: Any, _depth: int = 0) -> Any:
+        """Return parsed JSON with the token removed from every string in it, keys included."""
+        if isinstance(value, str):
+            return self.text(value)
+        if isinstance(value, (dict, list, tuple)) and _depth > _MAX_DEPTH:
+            return self.marker  # deeper than any real error's details
+        if isinstance(value, dict):
+            return {self.value(k, _depth + 1): self.value(v, _depth + 1) for k, v in value.items()}
+        if isinstance(value, (list, tuple)):
+            return type(value)(self.value(v, _depth + 1) for v in value)
+        return value
+
+    def headers(self, headers: Mapping[str, str]) -> dict[str, str]:
+        """Return header names and values with the token removed."""
+        return {self.text(k): self.text(v) for k, v in headers.items()}
+
+    def __repr__(self) -> str:
+        return "<Redactor>"
+
+
+def _forms(secret: str) -> set[str]:
+    """The token as it may appear inside other text."""
+    forms = {secret, html.escape(secret), html.escape(secret, quote=False)}
+    for safe in ("", "/"):
+        quoted = quote(secret, safe=safe)
+        forms |= {quoted, quoted.replace("%20", "+")}
+    for ascii_only in (True, False):
+        escaped = json.dumps(secret, ensure_ascii=ascii_only)[1:-1]
+        forms |= {escaped, escaped.replace("/", "\\/")}
+    return forms
+
+
+def _escape_form(form: str) -> str:
+    """A regex for ``form`` in which percent-escapes and \\u escapes match either case."""
+    out: list[str] = []
+    for part in re.split(r"(%[0-9A-F]{2}|\\u[0-9a-f]{4})", form):
+        if re.fullmatch(r"%[0-9A-F]{2}|\\u[0-9a-f]{4}", part):
+            lead, digits = (part[:1], part[1:]) if part[0] == "%" else (part[:2], part[2:])
+            out.append(re.escape(lead) + "".join(f"[{c.lower()}{c.upper()}]" for c in digits))
+        else:
+            out.append(re.escape(part))
+    return "".join(out)
+
+
 def encode_query(params: Mapping[str, Any]) -> str:
     """Encode query parameters: ``None`` is left out, booleans are ``true``/``false``, lists and
     tuples are joined with commas."""
@@ -194,6 +299,11 @@ def is_throttled(status: int, payload: Any) -> bool:
     return status == 503 and isinstance(payload, dict) and payload.get("error") == "throttled"
 
 
+#: Error answers larger than this are not parsed as JSON (none is, but a hostile one could be
+#: 32 MiB of nesting that takes seconds to parse): the first line of text describes them.
+ERROR_PARSE_MAX = 1024 * 1024
+
+
 def error_for(
     *,
     status: int,
@@ -203,15 +313,18 @@ def error_for(
     url: str,
     request_id: str | None,
     retry_after: float | None = None,
+    redactor: Redactor | None = None,
 ) -> APIError:
     """Build the typed error for a non-2xx answer.
 
     Reads ``error``, ``error_description`` and ``details`` from a JSON body; a body that is not
-    JSON (an HTML page from a proxy) keeps its first line as the description.
+    JSON (an HTML page from a proxy) keeps its first line as the description. With a
+    ``redactor``, the token is removed from every field before the error holds it (the
+    description, the details at any depth, the headers).
     """
     payload: Any
     try:
-        payload = parse_body(body) if body else None
+        payload = parse_body(body) if body and len(body) <= ERROR_PARSE_MAX else None
     except (ValueError, UnicodeDecodeError):
         payload = None
     error: str | None = None
@@ -224,7 +337,12 @@ def error_for(
         description = raw_desc if isinstance(raw_desc, str) else None
         details = payload.get("details")
     elif body:
-        description = _first_text_line(body)
+        description = _first_text_line(body, redactor)
+    if redactor is not None:
+        error = None if error is None else redactor.text(error)
+        description = None if description is None else redactor.text(description)
+        details = redactor.value(details)
+        headers = redactor.headers(headers)
     kwargs: dict[str, Any] = {
         "status": status,
         "error": error,
@@ -245,8 +363,10 @@ def error_for(
     return cls(**kwargs)
 
 
-def _first_text_line(body: bytes) -> str:
+def _first_text_line(body: bytes, redactor: Redactor | None = None) -> str:
     text = body[:2048].decode("utf-8", "replace")
+    if redactor is not None:
+        text = redactor.text(text)  # before any cut, which could leave part of the token
     text = re.sub(r"<[^>]*>", " ", text)
     for line in text.splitlines():
         line = " ".join(line.split())
@@ -548,6 +668,7 @@ def decide(
     policy: RetryPolicy,
     rand: Callable[[], float] = random.random,
     now: datetime | None = None,
+    redactor: Redactor | None = None,
 ) -> Decision:
     """Decide what one attempt's ``result`` (an answer, or the transport's failure) means.
 
@@ -581,6 +702,7 @@ def decide(
         method=method,
         url=url,
         request_id=request_id,
+        redactor=redactor,
     )
     if (
         method == "GET"
@@ -597,6 +719,8 @@ def _retry_delay(retries_used: int, policy: RetryPolicy, rand: Callable[[], floa
 
 
 def _throttled_body(body: bytes) -> bool:
+    if len(body) > ERROR_PARSE_MAX:
+        return False
     try:
         payload = parse_body(body)
     except (ValueError, UnicodeDecodeError):

@@ -19,6 +19,7 @@ held.
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import json
 import logging
@@ -26,7 +27,7 @@ import math
 import sys
 import time
 import warnings
-from collections.abc import Awaitable, Mapping
+from collections.abc import Awaitable, Iterator, Mapping
 from typing import Any, Generic, TypeVar
 
 import anyio
@@ -38,8 +39,10 @@ from ._decode import Decoder
 from ._exceptions import (
     APIError,
     ClientClosedError,
+    Cloud66Error,
     Cloud66Warning,
     ConfigError,
+    DecodeError,
     ThrottledError,
     TransportError,
 )
@@ -50,6 +53,7 @@ from ._sansio import (
     Done,
     Fail,
     HTTPResponse,
+    Redactor,
     Retry,
     Throttled,
     build_headers,
@@ -178,6 +182,9 @@ class Engine:
         max_response_bytes: int | None = None,
     ) -> None:
         self.token = token
+        # Everything kept from an answer that is not its data (errors, warnings, hook events,
+        # logs) goes through it first: a server that echoes the token must not leak it.
+        self.redactor = Redactor(token)
         # The cap on answer bodies, checked here too for transports that do not stream
         # (MockTransport, a user's own): whatever the transport, no larger body is decoded.
         self.max_response_bytes = max_response_bytes
@@ -268,14 +275,15 @@ class Requester:
             if query:
                 url = f"{url}?{query}"
         answer = await self.send(method, url, _encode_body(body))
-        return self.engine.decoder.one(
-            answer.body,
-            model,
-            method=method,
-            url=answer.url,
-            request_id=answer.request_id,
-            deadline=answer.deadline,
-        )
+        with _redacting(self.engine.redactor):
+            return self.engine.decoder.one(
+                answer.body,
+                model,
+                method=method,
+                url=answer.url,
+                request_id=answer.request_id,
+                deadline=answer.deadline,
+            )
 
     async def no_content(
         self,
@@ -302,19 +310,20 @@ class Requester:
         url = self.url(template, path_params)  # checks the arguments before anything is sent
         query = encode_query(params or {})
         page_url = f"{url}?{query}&page=" if query else f"{url}?page="
-        decoder = self.engine.decoder
+        decoder, redactor = self.engine.decoder, self.engine.redactor
 
         async def fetch(number: int) -> Page[T]:
             answer = await self.send("GET", f"{page_url}{number}", None)
-            info = decoder.page(
-                answer.body,
-                model,
-                requested=number,
-                method="GET",
-                url=answer.url,
-                request_id=answer.request_id,
-                deadline=answer.deadline,
-            )
+            with _redacting(redactor):
+                info = decoder.page(
+                    answer.body,
+                    model,
+                    requested=number,
+                    method="GET",
+                    url=answer.url,
+                    request_id=answer.request_id,
+                    deadline=answer.deadline,
+                )
             return Page(
                 items=info.items,
                 number=info.current,
@@ -338,16 +347,17 @@ class Requester:
             if query:
                 url = f"{url}?{query}"
         answer = await self.send(method, url, _encode_body(body))
-        payload = self.engine.decoder.json(
-            answer.body,
-            method=method,
-            url=answer.url,
-            request_id=answer.request_id,
-            deadline=answer.deadline,
-        )
-        if isinstance(payload, dict) and "response" in payload:
-            return unwrap(payload, url=answer.url)
-        return payload
+        with _redacting(self.engine.redactor):
+            payload = self.engine.decoder.json(
+                answer.body,
+                method=method,
+                url=answer.url,
+                request_id=answer.request_id,
+                deadline=answer.deadline,
+            )
+            if isinstance(payload, dict) and "response" in payload:
+                return unwrap(payload, url=answer.url)
+            return payload
 
     # ------------------------------------------------------------------ the attempt loop
 
@@ -396,6 +406,7 @@ class Requester:
                     request_id=request_id,
                     retries_used=retries_used,
                     policy=policy,
+                    redactor=engine.redactor,
                 )
                 closed_for = await self._report(result, decision, permit, ticket)
             finally:
@@ -404,6 +415,8 @@ class Requester:
             warning = None
             if isinstance(result, HTTPResponse):
                 warning = result.headers.get(WARNING_HEADER)
+                if warning is not None:
+                    warning = engine.redactor.text(warning)
                 self._after_answer(result, method, short_url, attempt, request_id, elapsed)
                 if warning is not None:
                     _warn(warning, method, short_url, request_id)
@@ -471,6 +484,7 @@ class Requester:
                         retry_after=decision.retry_after
                         if decision.retry_after is not None
                         else closed_for,
+                        redactor=engine.redactor,
                     )
                 logger.info(
                     "%s %s throttled (503); every request of this client waits %.1fs",
@@ -490,6 +504,7 @@ class Requester:
             if isinstance(error, TransportError):
                 error.request_id = request_id
                 error.message = f"{error.message} (request id {request_id})"
+                error.args = (error.message,)
                 logger.debug("%s %s attempt %d failed: %s", method, short_url, attempt, error)
             elif isinstance(error, APIError) and isinstance(result, HTTPResponse):
                 _record(Answer(result.status, result.headers, result.body, request_id, method, url))
@@ -637,7 +652,8 @@ class Requester:
                     HTTPRequest(method, url, headers, body), timeout=self.timeout
                 )
             except TransportError as exc:
-                return exc, engine.clock() - started
+                # aiohttp's message may quote what the server sent (a garbled status line).
+                return _redact(exc, engine.redactor), engine.clock() - started
             cap = engine.max_response_bytes
             if cap is not None and len(response.body) > cap:
                 size = f"status {response.status}, {len(response.body):,} bytes"
@@ -708,6 +724,39 @@ class Requester:
                 attempt,
                 request_id,
             )
+
+
+E = TypeVar("E", bound=Cloud66Error)
+
+
+def _redact(error: E, redactor: Redactor) -> E:
+    """Remove the token from an error made from an answer's text (its message, a decode
+    error's path); drop what is chained to it when that shows the token too."""
+    clean = redactor.text(error.message)
+    if clean != error.message:
+        error.message = clean
+        error.args = (clean,)
+    if isinstance(error, DecodeError):
+        error.path = redactor.text(error.path)
+    link: BaseException | None = error.__cause__ or error.__context__
+    while link is not None:
+        shown = f"{link}{link.args!r}"
+        if redactor.text(shown) != shown:
+            error.__cause__ = error.__context__ = None
+            error.__suppress_context__ = True
+            break
+        link = link.__cause__ or link.__context__
+    return error
+
+
+@contextlib.contextmanager
+def _redacting(redactor: Redactor) -> Iterator[None]:
+    """Redact any SDK error raised inside (a decode error quotes the value it could not use)."""
+    try:
+        yield
+    except Cloud66Error as exc:
+        _redact(exc, redactor)
+        raise
 
 
 def _encode_body(body: Any) -> bytes | None:

@@ -365,13 +365,12 @@ def error_for(
 
 def _first_text_line(body: bytes, redactor: Redactor | None = None) -> str:
     text = body[:2048].decode("utf-8", "replace")
-    if redactor is not None:
-        text = redactor.text(text)  # before any cut, which could leave part of the token
     text = re.sub(r"<[^>]*>", " ", text)
     for line in text.splitlines():
         line = " ".join(line.split())
         if line:
-            return line[:200]
+            # On the line as shown (its marker is not a tag to strip), before the cut.
+            return (line if redactor is None else redactor.text(line))[:200]
     return ""
 
 

@@ -673,9 +673,10 @@ def decide(
 
     ``retries_used`` counts the retries already spent on this request (throttled attempts are
     not retries). Nothing that may have changed state is sent twice: a POST, PUT or DELETE is
-    retried only after ``503 throttled`` (the server did not process it) or a connection
-    refused before anything was sent. ``503 not_implemented`` and an answer over
-    ``max_response_bytes`` are never retried.
+    retried only after ``503 throttled`` (the server did not process it) or a failure the
+    transport reports as certainly unsent (``sent=False``: a refused connection, a kept-alive
+    connection found closed at the request's first write). ``503 not_implemented`` and an
+    answer over ``max_response_bytes`` are never retried.
     """
     if isinstance(result, TransportError):
         if (

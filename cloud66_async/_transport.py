@@ -20,6 +20,8 @@ from __future__ import annotations
 import asyncio
 import functools
 import inspect
+import select
+import weakref
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any, Final, Protocol, TypeAlias, runtime_checkable
 
@@ -135,7 +137,7 @@ class AiohttpTransport:
         if session is None:
             # Made on first use, inside the running loop, so a Client can be built anywhere.
             session = self._session = aiohttp.ClientSession(
-                connector=aiohttp.TCPConnector(limit=self._connection_limit),
+                connector=_Connector(limit=self._connection_limit),
                 trace_configs=self._trace_configs or None,
                 # We parse JSON ourselves and never follow redirects (see send()).
                 auto_decompress=True,
@@ -208,6 +210,15 @@ class AiohttpTransport:
                 sent=False,
             ) from exc
         except aiohttp.ClientError as exc:
+            if not connected and _never_written(exc):
+                # The connection was already closed when the request's first byte was to go
+                # (a kept-alive one the server had just closed): nothing left this machine.
+                raise TransportError(
+                    f"the connection closed before {method} {redact_url(url)} was written",
+                    method=method,
+                    url=redact_url(url),
+                    sent=False,
+                ) from exc
             if isinstance(exc, aiohttp.ClientResponseError):
                 # Its request_info keeps the request's headers, Authorization included, and it
                 # travels on as our error's __cause__: strip them.
@@ -278,6 +289,82 @@ class AiohttpTransport:
             _discard(session)  # closing needs the loop it was made in
             return
         await session.close()
+
+
+class _Connector(aiohttp.TCPConnector):
+    """A connector that never writes a non-idempotent request on a kept-alive connection the
+    server has already closed.
+
+    aiohttp reuses a pooled connection as long as the event loop has not yet processed the
+    server's FIN, so a POST sent right after the server closed an idle connection goes into a
+    dead socket and fails like a POST whose answer was lost: one that must never be sent again.
+    Before a reused connection carries a POST, PUT, PATCH or DELETE, its socket is polled: an
+    idle HTTP/1.1 connection has nothing to read, so anything readable (the FIN, an error, stray
+    bytes) means the server is done with it, and the request takes a fresh connection instead.
+    """
+
+    _UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._handed_out: weakref.WeakSet[object] = weakref.WeakSet()
+
+    async def connect(
+        self,
+        req: aiohttp.ClientRequest,
+        traces: list[Any],
+        timeout: aiohttp.ClientTimeout,
+    ) -> aiohttp.connector.Connection:
+        """Return a connection for ``req``: a fresh one rather than a pooled one found closed."""
+        while True:
+            conn = await super().connect(req, traces, timeout)
+            proto = conn.protocol
+            reused = proto in self._handed_out
+            if proto is not None:
+                self._handed_out.add(proto)
+            # Each pass drops one pooled connection, so this ends once the pool is exhausted
+            # (a new connection is never checked).
+            if not reused or req.method not in self._UNSAFE or not _peer_done(conn):
+                return conn
+            conn.close()
+
+
+def _peer_done(conn: aiohttp.connector.Connection) -> bool:
+    """Whether an idle connection's socket has something to read (the server closed it)."""
+    transport = conn.transport
+    sock = None if transport is None else transport.get_extra_info("socket")
+    if sock is None:
+        return True  # already gone
+    fd = sock.fileno()
+    if fd < 0:
+        return True
+    if hasattr(select, "poll"):
+        poller = select.poll()
+        poller.register(fd, select.POLLIN)
+        return bool(poller.poll(0))
+    readable, _, _ = select.select([fd], [], [], 0)  # pragma: no cover (Windows)
+    return bool(readable)
+
+
+def _never_written(exc: BaseException) -> bool:
+    """Whether aiohttp failed the request's first write because the connection was already
+    closing (``ClientConnectionResetError`` from its writer, before handing a byte to the
+    socket), as opposed to losing the connection after writing. The SDK's requests go out in
+    one write (headers and JSON body together), so a failed write is a first write."""
+    link: BaseException | None = exc
+    while link is not None:
+        if isinstance(link, aiohttp.ClientConnectionResetError):
+            tb = link.__traceback__
+            while tb is not None and tb.tb_next is not None:
+                tb = tb.tb_next
+            code = None if tb is None else tb.tb_frame.f_code
+            return (
+                code is not None
+                and code.co_name in ("_write", "_writelines")
+                and code.co_filename.endswith("http_writer.py")
+            )
+        link = link.__cause__
+    return False
 
 
 def _discard(session: aiohttp.ClientSession) -> None:

@@ -23,9 +23,11 @@ from ._decode import Decoder
 from ._exceptions import ConfigError
 from ._hooks import Hooks
 from ._options import (
+    DEFAULT_MAX_RESPONSE_BYTES,
     RateLimit,
     RetryPolicy,
     Timeout,
+    check_max_response_bytes,
     default_home,
     environ,
     resolve_base_url,
@@ -83,6 +85,9 @@ class Client:
     closes it), ``account_id`` to act for one organisation (``X-Account``), ``hooks`` to observe
     every attempt, and ``trace_configs`` for the session the client makes. ``transport``
     replaces the network altogether (a :class:`MockTransport` in tests); the client closes it.
+    ``max_response_bytes`` (32 MiB) is the largest answer body read, counted after
+    decompression: a larger one raises :class:`ResponseTooLargeError` without being read
+    further, whatever the transport.
     """
 
     stacks: StacksManager
@@ -117,6 +122,7 @@ class Client:
         hooks: Hooks | None = None,
         trace_configs: list[TraceConfig] | None = None,
         transport: Transport | None = None,
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
         _env: Mapping[str, str] | None = None,
         _home: Path | None = None,
         _clock: Clock | None = None,
@@ -144,6 +150,7 @@ class Client:
         if user_agent is not None and not isinstance(user_agent, str):
             raise ConfigError("user_agent must be a string")
         concurrency = _check_concurrency(max_concurrency)
+        max_bytes = check_max_response_bytes(max_response_bytes)
         clock = time.monotonic if _clock is None else _clock
         engine = Engine(
             token=resolved_token,
@@ -153,7 +160,10 @@ class Client:
             transport=transport
             if transport is not None
             else AiohttpTransport(
-                session, trace_configs=trace_configs, connection_limit=max(100, concurrency)
+                session,
+                trace_configs=trace_configs,
+                connection_limit=max(100, concurrency),
+                max_response_bytes=max_bytes,
             ),
             limiter=RateLimiter(limit, clock=clock) if limit is not None else None,
             gate=ThrottleGate(clock=clock),
@@ -161,6 +171,7 @@ class Client:
             hooks=hooks or Hooks(),
             clock=clock,
             limit_max_wait=limit.max_wait if limit is not None else None,
+            max_response_bytes=max_bytes,
         )
         requester = Requester(
             engine,

@@ -18,15 +18,22 @@ from ._exceptions import ConfigError
 
 __all__ = [
     "DEFAULT_BASE_URL",
+    "DEFAULT_MAX_RESPONSE_BYTES",
     "RateLimit",
     "RetryPolicy",
     "Timeout",
     "check_base_url",
+    "check_max_response_bytes",
     "resolve_base_url",
     "resolve_token",
 ]
 
 DEFAULT_BASE_URL: Final = "https://app.cloud66.com/api/3"
+
+#: The largest answer body a client reads (after decompression): far above any real answer
+#: (a page of 30 servers is 26 kB), low enough that a broken or hostile server cannot make a
+#: client hold hundreds of megabytes.
+DEFAULT_MAX_RESPONSE_BYTES: Final = 32 * 1024 * 1024
 
 
 def _positive(_inst: object, attr: attrs.Attribute[Any], value: float | None) -> None:
@@ -57,8 +64,10 @@ def _non_negative_or_none(_inst: object, attr: attrs.Attribute[Any], value: floa
 class Timeout:
     """How long one HTTP attempt may take, in seconds (``None`` means no limit for that part).
 
-    ``total`` bounds the whole attempt, ``connect`` the wait for a connection (pool included),
-    ``read`` the silence allowed between two chunks of the answer.
+    ``total`` bounds the whole attempt: connecting, sending, reading the answer and decoding
+    it (a body still arriving, or still being decoded, when it runs out ends in
+    :class:`~cloud66_async.RequestTimeoutError`). ``connect`` bounds the wait for a connection
+    (pool included), ``read`` the silence allowed between two chunks of the answer.
     """
 
     total: float | None = attrs.field(default=60.0, validator=_positive)
@@ -185,6 +194,13 @@ def check_base_url(base_url: str) -> str:
             "use https:// so the token is never sent in clear text"
         )
     return base_url.rstrip("/")
+
+
+def check_max_response_bytes(value: object) -> int:
+    """Validate ``max_response_bytes``: a whole number of bytes, at least 1."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ConfigError(f"max_response_bytes must be an integer >= 1 (bytes), got {value!r}")
+    return value
 
 
 def _is_loopback(host: str) -> bool:

@@ -43,3 +43,42 @@ def debug_logs(caplog: pytest.LogCaptureFixture) -> pytest.LogCaptureFixture:
     """Capture the SDK's logs at DEBUG."""
     caplog.set_level(logging.DEBUG, logger="cloud66_async")
     return caplog
+
+
+# ------------------------------------------------------------------ the shared limit store
+
+
+def _server_params() -> list[object]:
+    from _redis_server import KINDS, find_binary, why_missing
+
+    return [
+        pytest.param(
+            kind,
+            id=kind,
+            marks=pytest.mark.skipif(find_binary(kind) is None, reason=why_missing(kind)),
+        )
+        for kind in KINDS
+    ]
+
+
+@pytest.fixture(scope="session", params=_server_params())
+def redis_server(request: pytest.FixtureRequest) -> Iterator[object]:
+    """A real Redis, then a real Valkey server on loopback (one per session, stopped by PID);
+    tests that use it run against both."""
+    from _redis_server import start_server
+
+    server = start_server(request.param)
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def store_url(redis_server: object) -> str:
+    """The URL of an empty store (``redis_server``, flushed for this test)."""
+    from _redis_server import RedisServer
+
+    assert isinstance(redis_server, RedisServer)
+    assert redis_server.command("FLUSHALL").startswith(b"+OK")
+    return redis_server.url

@@ -252,15 +252,22 @@ return {gate, gate_wait, redis.call('HGET', KEYS[4], 'throttled')}
 """
 )
 
-# ARGV: now, keep (ms). One more throttled answer: returns {in a row, in all}.
+# ARGV: now, delay (us), keep (ms). One more throttled answer: close the gate for delay from
+# now (or longer, when it was already closed for longer), in the same step as counting it, so
+# that no request of any process starts in between. Returns {in a row, in all, closed for us}.
 _THROTTLED = (
     _PRELUDE
     + """
+local now = clock(ARGV[1])
 local episodes = redis.call('HINCRBY', KEYS[4], 'episodes', 1)
 local total = redis.call('HINCRBY', KEYS[4], 'throttled', 1)
-local keep = tonumber(ARGV[2])
-if redis.call('PTTL', KEYS[4]) < keep then redis.call('PEXPIRE', KEYS[4], int(keep)) end
-return {episodes, total}
+local open_at = now + tonumber(ARGV[2])
+local before = redis.call('HGET', KEYS[4], 'open_at')
+if before and tonumber(before) > open_at then open_at = tonumber(before) end
+redis.call('HSET', KEYS[4], 'open_at', int(open_at))
+redis.call('HDEL', KEYS[4], 'probe', 'probe_until')
+redis.call('PEXPIRE', KEYS[4], int(math.ceil((open_at - now) / 1000) + tonumber(ARGV[3])))
+return {episodes, total, open_at - now}
 """
 )
 
@@ -802,17 +809,28 @@ class SharedThrottleGate:
         fails, the delay is this answer's own, and the next ``acquire`` raises.
         """
         store = self._store
+        # Closed at once for the delay this answer alone asks for (its Retry-After, or the
+        # shortest backoff); the backoff's growth needs the count in a row, which comes back
+        # from the same step, and lengthens it when it is longer.
+        first = throttle_delay(retry_after, episode=1, policy=policy, rand=self._rand)
         try:
-            raw = await store.run(store.throttled_script, [store.now_arg(), store.keep_ms])
-            episodes, total = _num(raw[0]), _num(raw[1])
-            delay = throttle_delay(retry_after, episode=episodes, policy=policy, rand=self._rand)
-            raw = await store.run(store.close_script, [store.now_arg(), _us(delay), store.keep_ms])
-            closed_us = _num(raw[0])
+            raw = await store.run(
+                store.throttled_script, [store.now_arg(), _us(first), store.keep_ms]
+            )
+            episodes, total, closed_us = _num(raw[0]), _num(raw[1]), _num(raw[2])
+            if episodes > 1:
+                delay = throttle_delay(
+                    retry_after, episode=episodes, policy=policy, rand=self._rand
+                )
+                if _us(delay) > closed_us:
+                    raw = await store.run(
+                        store.close_script, [store.now_arg(), _us(delay), store.keep_ms]
+                    )
+                    closed_us = _num(raw[0])
         except (LimitStoreError, ConfigError) as exc:
             logger.warning("could not close the shared throttle gate: %s", exc)
-            delay = throttle_delay(retry_after, episode=1, policy=policy, rand=self._rand)
-            self._note_reset(delay)
-            return delay
+            self._note_reset(first)
+            return first
         closed_for = closed_us / 1_000_000
         store.gate_view = _GateView(GATE_CLOSED, closed_for, self._clock(), total)
         self._note_reset(closed_for)

@@ -26,17 +26,18 @@ behind the same interface (see that module's docstring), chosen when the client 
   the in-flight entries end after ``lease`` seconds (a request's longest time, from the client's
   timeout), so a process killed mid-probe hands the probe on when its lease ends.
 - **Waiting**: by polling. A request that has to wait sleeps until the instant the store named
-  (the oldest send leaving the window, the gate's reopening), at most :data:`POLL_MAX` seconds,
-  and waits of unknown length (the probe's verdict, the over-budget slot) poll with a backoff
-  from :data:`POLL_MIN` to :data:`POLL_MAX`; every wait is bounded by its deadline. One task per
+  (the oldest send leaving the window, the gate's reopening), at most :data:`POLL_MAX` seconds
+  (so a place given back by another process is seen), and waits of unknown length (the probe's
+  verdict, the over-budget request's answer: one request's time) poll with a backoff from
+  :data:`POLL_MIN` to :data:`POLL_UNKNOWN_MAX`; every wait is bounded by its deadline. One task per
   process polls for each of the two, the others wait for it locally, and every release or
   verdict in this process wakes them at once.
-- **Few round trips**: the admission script also returns the gate's state, so the gate lets
-  the same request through without a round trip of its own when it was open at admission; a
-  request's answer headers (``observe``) go with its release; and a release is deferred to the
-  next exchange of this process while other requests of the process are under way (never
-  one that refunds a send, ends an over-budget request, or reports that the server's budget is
-  nearly spent), so bulk work costs about one round trip per request.
+- **One round trip per request**: the admission script also returns the gate's state, so the
+  gate lets the same request through without a round trip of its own when it was open at
+  admission; a request's answer headers (``observe``) go with its release; and a release waits
+  for the next admission of this process, which carries it, or is sent on its own
+  :data:`FLUSH_AFTER` seconds later (never held back: one that refunds a send, ends an
+  over-budget request, or reports that the server's budget is nearly spent).
 - **Failures**: every exchange is bounded (connect + answer timeouts of the store URL, one
   second each by default); a store that is down or too slow raises
   :class:`~cloud66_async.LimitStoreError` from ``acquire`` and ``enter``, before the request
@@ -57,9 +58,9 @@ import logging
 import random
 import secrets
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, TypeVar
 
 import anyio
 import anyio.lowlevel
@@ -87,6 +88,7 @@ __all__ = [
     "KEY_PREFIX",
     "POLL_MAX",
     "POLL_MIN",
+    "POLL_UNKNOWN_MAX",
     "LimitStore",
     "SharedLimits",
     "SharedPermit",
@@ -98,14 +100,20 @@ __all__ = [
 
 logger = logging.getLogger("cloud66_async")
 
+_Found = TypeVar("_Found", Permit, Ticket)
+
 KEY_PREFIX: Final = "cloud66_async"
-#: The shortest and the longest pause between two polls of a wait of unknown length.
-POLL_MIN: Final = 0.005
+#: The longest sleep of a wait whose end the store named; the shortest and the longest pause
+#: between two polls of a wait of unknown length (it lasts about one request).
 POLL_MAX: Final = 0.25
+POLL_MIN: Final = 0.005
+POLL_UNKNOWN_MAX: Final = 0.05
 #: How long the budget and the gate are kept after their last change (seconds).
 KEEP: Final = 3600.0
 #: Releases held back for the next exchange, at most (then they are sent on their own).
 MAX_PENDING: Final = 64
+#: How long a release waits for the next exchange before it is sent on its own (seconds).
+FLUSH_AFTER: Final = 0.05
 #: A release whose answer says no more than this is left is sent at once, not deferred.
 URGENT_REMAINING: Final = 32
 #: How long the gate's state seen at a request's admission stands for that request's entry.
@@ -473,7 +481,7 @@ class LimitStore:
         if self.closed:
             raise LimitStoreError(f"the limit store {shown} was closed", store=shown)
         try:
-            with anyio.fail_after(self.address.bound):
+            async with asyncio.timeout(self.address.bound):  # asyncio only, and cheaper
                 result = await script(keys=self.keys, args=list(args))
         except TimeoutError:
             raise LimitStoreError(
@@ -528,17 +536,59 @@ class _Poller:
         self.busy = False
         self.wakeup = _Wakeup()
 
-    async def wait_turn(self, deadline: float, clock: Clock, what: str) -> None:
-        """Wait until no other task of this process polls, or raise at ``deadline``."""
+    async def _wait_turn(self, deadline: float, clock: Clock, what: str) -> bool:
+        """Wait until no other task of this process polls (``True`` when one did), or raise
+        :class:`WaitTooLong` at ``deadline``."""
+        waited = False
         while self.busy:
             now = clock()
             if now >= deadline:
                 raise WaitTooLong(None, what)
+            waited = True
             await self.wakeup.wait(deadline - now)
+        return waited
 
-    async def pause(self, seconds: float) -> None:
-        """Sleep ``seconds``, or less when something changes in this process."""
-        await self.wakeup.wait(seconds)
+    async def wait_for(
+        self,
+        first: tuple[int, float, _Found | None],
+        attempt: Callable[[], Awaitable[tuple[int, float, _Found | None]]],
+        *,
+        known: int,
+        refuse: Callable[[int, float, float], None],
+        what: Callable[[int], str],
+        deadline: float,
+        clock: Clock,
+    ) -> _Found:
+        """Poll with ``attempt`` until it finds something, after ``first`` found nothing.
+
+        An attempt answers ``(status, seconds, found)``: for status ``known`` the seconds are
+        the wait the store named, for any other an upper bound of a wait of unknown length.
+        ``refuse`` raises :class:`WaitTooLong` when the wait cannot end before ``deadline``.
+        """
+        status, value, _ = first
+        refuse(status, value, deadline)
+        # A poller of this process just finished (it got what it waited for): try at once.
+        fresh = await self._wait_turn(deadline, clock, what(status))
+        self.busy = True
+        try:
+            backoff = POLL_MIN
+            while True:
+                if not fresh:
+                    now = clock()
+                    if status == known:
+                        pause = min(value, POLL_MAX)
+                    else:
+                        pause = min(backoff * (0.5 + random.random() / 2), value)
+                        backoff = min(backoff * 2, POLL_UNKNOWN_MAX)
+                    await self.wakeup.wait(min(pause, max(0.0, deadline - now)))
+                fresh = False
+                status, value, found = await attempt()
+                if found is not None:
+                    return found
+                refuse(status, value, deadline)
+        finally:
+            self.busy = False
+            self.wakeup.notify()
 
 
 class SharedRateLimiter:
@@ -554,6 +604,8 @@ class SharedRateLimiter:
         self._poller = _Poller()
         self._outstanding: dict[str, RateLimitHeaders | None] = {}
         self._pending: list[tuple[str, str, str, str, str]] = []
+        self._flush_timer: asyncio.TimerHandle | None = None
+        self._flushing: asyncio.Task[None] | None = None
         self.server_limit: int | None = None
         self.server_remaining: int | None = None
         self._count = 0
@@ -564,30 +616,18 @@ class SharedRateLimiter:
         """Wait until one more request fits the shared window, then count it; raise
         :class:`WaitTooLong` when that cannot happen before ``deadline`` and
         :class:`LimitStoreError` when the store fails."""
-        status, value, permit = await self._try()
-        if permit is not None:
-            return permit
-        self._refuse_past(status, value, deadline)
-        what = self._what(status)
-        await self._poller.wait_turn(deadline, self._clock, what)
-        self._poller.busy = True
-        try:
-            backoff = POLL_MIN
-            while True:
-                status, value, permit = await self._try()
-                if permit is not None:
-                    return permit
-                self._refuse_past(status, value, deadline)
-                now = self._clock()
-                if status == 1:
-                    pause = min(value, POLL_MAX)
-                else:
-                    pause = min(backoff * (0.5 + random.random() / 2), value, POLL_MAX)
-                    backoff = min(backoff * 2, POLL_MAX)
-                await self._poller.pause(min(pause, max(0.0, deadline - now)))
-        finally:
-            self._poller.busy = False
-            self._poller.wakeup.notify()
+        first = await self._try()
+        if first[2] is not None:
+            return first[2]
+        return await self._poller.wait_for(
+            first,
+            self._try,
+            known=1,
+            refuse=self._refuse_past,
+            what=self._what,
+            deadline=deadline,
+            clock=self._clock,
+        )
 
     def _what(self, status: int) -> str:
         return "the client-side rate limit" if status == 1 else "the server's rate budget"
@@ -604,7 +644,7 @@ class SharedRateLimiter:
         """One admission attempt: (status, seconds, permit)."""
         store = self._store
         member = store.new_id()
-        pending, self._pending = self._pending, []
+        pending = self._take_pending()
         args: list[str | int] = [
             store.now_arg(),
             self.limit.requests,
@@ -674,18 +714,46 @@ class SharedRateLimiter:
             and headers.remaining <= URGENT_REMAINING
         )
         urgent = not sent or permit.over_budget or nearly_spent
-        busy = bool(self._outstanding) or self._poller.busy or self._poller.wakeup.waiting > 0
-        if self._defer and not urgent and busy and len(self._pending) < MAX_PENDING:
-            return  # the next exchange of this process carries it
+        if self._defer and not urgent and len(self._pending) < MAX_PENDING:
+            # The next admission of this process carries it, or a timer soon after.
+            if self._flush_timer is None:
+                self._flush_timer = asyncio.get_running_loop().call_later(
+                    FLUSH_AFTER, self._flush_soon
+                )
+            return
         await self.flush()
         self._poller.wakeup.notify()
 
+    def _take_pending(self) -> list[tuple[str, str, str, str, str]]:
+        pending, self._pending = self._pending, []
+        if self._flush_timer is not None:
+            self._flush_timer.cancel()
+            self._flush_timer = None
+        return pending
+
+    def _flush_soon(self) -> None:
+        self._flush_timer = None
+        if self._pending and self._flushing is None:
+            self._flushing = asyncio.get_running_loop().create_task(self._flush_in_background())
+
+    async def _flush_in_background(self) -> None:
+        try:
+            await self.flush()
+        finally:
+            self._flushing = None
+
+    async def aclose(self) -> None:
+        """Send the releases held back, and wait for a send under way (never raises)."""
+        if self._flushing is not None:
+            await asyncio.wait([self._flushing])
+        await self.flush()
+
     async def flush(self) -> None:
         """Send the releases held back (never raises)."""
-        if not self._pending:
+        pending = self._take_pending()
+        if not pending:
             return
         store = self._store
-        pending, self._pending = self._pending, []
         args: list[str | int] = [store.now_arg(), store.keep_ms, _us(self.limit.per)]
         for item in pending:
             args.extend(item)
@@ -731,30 +799,18 @@ class SharedThrottleGate:
                 return FREE  # open when this request was admitted, in the same step
             if seen.status == GATE_CLOSED:
                 self._refuse_past(GATE_CLOSED, seen.wait - (self._clock() - seen.at), deadline)
-        status, wait, ticket = await self._try()
-        if ticket is not None:
-            return ticket
-        self._refuse_past(status, wait, deadline)
-        what = self._what(status)
-        await self._poller.wait_turn(deadline, self._clock, what)
-        self._poller.busy = True
-        try:
-            backoff = POLL_MIN
-            while True:
-                status, wait, ticket = await self._try()
-                if ticket is not None:
-                    return ticket
-                self._refuse_past(status, wait, deadline)
-                now = self._clock()
-                if status == GATE_CLOSED:
-                    pause = min(wait, POLL_MAX)
-                else:
-                    pause = min(backoff * (0.5 + random.random() / 2), wait, POLL_MAX)
-                    backoff = min(backoff * 2, POLL_MAX)
-                await self._poller.pause(min(pause, max(0.0, deadline - now)))
-        finally:
-            self._poller.busy = False
-            self._poller.wakeup.notify()
+        first = await self._try()
+        if first[2] is not None:
+            return first[2]
+        return await self._poller.wait_for(
+            first,
+            self._try,
+            known=GATE_CLOSED,
+            refuse=self._refuse_past,
+            what=self._what,
+            deadline=deadline,
+            clock=self._clock,
+        )
 
     def _what(self, status: int) -> str:
         return "the throttle gate" if status == GATE_CLOSED else "the throttle gate's probe"
@@ -890,7 +946,7 @@ class SharedLimits:
         try:
             if self.limiter is not None:
                 with anyio.CancelScope(shield=True):
-                    await self.limiter.flush()
+                    await self.limiter.aclose()
         finally:
             await self.store.aclose()
 

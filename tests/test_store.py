@@ -35,6 +35,8 @@ from cloud66_async import (
 from cloud66_async._options import StoreAddress, check_limit_store, resolve_limit_store
 from cloud66_async._sansio import RateLimitHeaders
 from cloud66_async._store import (
+    FLUSH_AFTER,
+    POLL_UNKNOWN_MAX,
     SharedLimits,
     SharedRateLimiter,
     SharedThrottleGate,
@@ -538,38 +540,137 @@ async def test_a_request_admitted_with_the_gate_open_enters_without_a_round_trip
         await made.aclose()
 
 
+# ------------------------------------------------------------------- waiting, real time
+
+
+async def test_waiters_of_one_process_take_turns_polling_the_store(store_url: str) -> None:
+    """Twenty tasks, five sends per 0.4 s: all get through as the window frees, the window holds,
+    and the store is asked about once per admission, not once per waiting task per poll."""
+    made = limits(store_url, rate=RateLimit(5, per=0.4), defer=True)
+    limiter = made.limiter
+    assert limiter is not None
+    calls = 0
+    run = made.store.run
+
+    async def counting(*args: Any) -> list[Any]:
+        nonlocal calls
+        calls += 1
+        return await run(*args)
+
+    made.store.run = counting  # type: ignore[method-assign]
+    admitted: list[float] = []
+
+    async def request() -> None:
+        permit = await limiter.acquire(math.inf)
+        admitted.append(time.monotonic())
+        await limiter.release(permit, sent=True)
+
+    try:
+        started = time.monotonic()
+        with anyio.fail_after(10):
+            async with anyio.create_task_group() as tg:
+                for _ in range(20):
+                    tg.start_soon(request)
+        took = time.monotonic() - started
+    finally:
+        await made.aclose()
+    assert len(admitted) == 20
+    assert 3 * 0.4 - 0.05 <= took < 3 * 0.4 + 1.0
+    admitted.sort()
+    for i in range(len(admitted) - 5):
+        assert admitted[i + 5] - admitted[i] >= 0.4 - 0.02, admitted
+    assert calls <= 20 + 15 + 20, calls  # first tries, admissions, a few early polls
+
+
+async def test_a_waiter_sees_another_clients_probe_reopen_the_gate_soon(store_url: str) -> None:
+    first, second = limits(store_url), limits(store_url)
+    try:
+        await first.gate.throttled(FREE, 0.3, POLICY)
+        reopened: list[float] = []
+
+        async def probe() -> None:
+            await anyio.sleep(0.3)
+            ticket = await first.gate.enter(math.inf)
+            assert ticket.probe
+            await anyio.sleep(0.1)  # the probe's request
+            reopened.append(time.monotonic())
+            await first.gate.succeeded(ticket)
+
+        with anyio.fail_after(5):
+            async with anyio.create_task_group() as tg:
+                tg.start_soon(probe)
+                await anyio.sleep(0.05)
+                ticket = await second.gate.enter(math.inf)
+                entered = time.monotonic()
+        assert ticket is FREE
+        assert entered - reopened[0] < POLL_UNKNOWN_MAX + 0.1
+    finally:
+        await first.aclose()
+        await second.aclose()
+
+
+async def test_a_wait_for_a_lost_probe_ends_at_its_deadline(store_url: str) -> None:
+    first, second = limits(store_url), limits(store_url)
+    try:
+        await first.gate.throttled(FREE, 0.1, POLICY)
+        await anyio.sleep(0.1)
+        assert (await first.gate.enter(math.inf)).probe  # ... and never reports
+        started = time.monotonic()
+        with pytest.raises(WaitTooLong) as info:
+            await second.gate.enter(started + 0.4)
+        assert 0.4 <= time.monotonic() - started < 0.4 + 0.15
+        assert info.value.what == "the throttle gate's probe" and info.value.opens_in is None
+    finally:
+        await first.aclose()
+        await second.aclose()
+
+
 # ---------------------------------------------------------------- deferred releases
 
 
-async def test_releases_wait_for_the_next_exchange_while_others_are_under_way(
+async def test_a_release_rides_on_the_next_admission_or_goes_soon_after(
     redis_server: RedisServer, store_url: str
 ) -> None:
     made = limits(store_url, rate=RateLimit(100, per=10), defer=True)
     limiter = made.limiter
     assert limiter is not None
     inflight = made.store.keys[1]
+    calls = 0
+    run = made.store.run
+
+    async def counting(*args: Any) -> list[Any]:
+        nonlocal calls
+        calls += 1
+        return await run(*args)
+
+    made.store.run = counting  # type: ignore[method-assign]
     try:
         one = await limiter.acquire(math.inf)
-        two = await limiter.acquire(math.inf)
         await limiter.observe(one, RateLimitHeaders(3600, 3000))
-        await limiter.release(one, sent=True)  # two is still out: deferred
-        assert zcard(redis_server, inflight) == 2
-        three = await limiter.acquire(math.inf)  # carries one's release
-        assert zcard(redis_server, inflight) == 2
-        state = await made.store.state(10)
-        assert int(state[2]) == 3000  # one's answer reached the store
-        await limiter.release(two, sent=True)
-        await limiter.release(three, sent=True)  # the last one out sends them all
-        assert zcard(redis_server, inflight) == 0
-        # Never deferred: a refund, an over-budget request, a nearly spent budget.
-        four, five = await limiter.acquire(math.inf), await limiter.acquire(math.inf)
-        await limiter.release(four, sent=False)
+        await limiter.release(one, sent=True)  # held back
         assert zcard(redis_server, inflight) == 1
-        await limiter.observe(five, RateLimitHeaders(3600, 3))
-        six = await limiter.acquire(math.inf)
-        await limiter.release(five, sent=True)
+        two = await limiter.acquire(math.inf)  # carries one's release: one round trip
+        assert calls == 2 and zcard(redis_server, inflight) == 1
+        assert int((await made.store.state(10))[2]) == 3000  # one's answer reached the store
+        await limiter.release(two, sent=True)
+        assert zcard(redis_server, inflight) == 1
+        await anyio.sleep(FLUSH_AFTER + 0.1)  # no admission came: sent on its own
+        assert zcard(redis_server, inflight) == 0
+        # Never held back: a refund, an over-budget request, a nearly spent budget.
+        three, four = await limiter.acquire(math.inf), await limiter.acquire(math.inf)
+        await limiter.release(three, sent=False)
+        assert zcard(redis_server, inflight) == 1
+        await limiter.observe(four, RateLimitHeaders(3600, 3))
+        await limiter.release(four, sent=True)
+        assert zcard(redis_server, inflight) == 0
         assert int((await made.store.state(10))[2]) == 3
-        await limiter.release(six, sent=True)
+        over = await limiter.acquire(math.inf)
+        await limiter.observe(over, RateLimitHeaders(3600, 0))
+        await limiter.release(over, sent=True)
+        last = await limiter.acquire(math.inf)
+        assert last.over_budget
+        await limiter.release(last, sent=True)
+        assert zcard(redis_server, inflight) == 0
     finally:
         await made.aclose()
 
@@ -622,12 +723,14 @@ async def test_a_throttle_closes_the_gate_of_every_client_end_to_end(store_url: 
             async with anyio.create_task_group() as tg:
                 for index, uid in enumerate(fake.stack_uids):
                     tg.start_soon((first if index % 2 else second).stacks.get, uid)
-            state = second.rate_limit_state
+            # As of each client's last exchange with the store: the one that reported the
+            # last 503 saw every one counted.
+            seen = max(c.rate_limit_state.throttled_total for c in (first, second))
         statuses = [entry.status for entry in fake.request_log]
     assert statuses.count(200) == 24
     runs = "".join("x" if s == 503 else "." for s in statuses).split(".")
     assert max(len(run) for run in runs) <= 6
-    assert state.throttled_total == statuses.count(503) > 0
+    assert seen == statuses.count(503) > 0
 
 
 async def test_rate_limit_state_reports_the_shared_figures(store_url: str) -> None:

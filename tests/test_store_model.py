@@ -47,12 +47,18 @@ EPOCH = 1_700_000_000.0
 # see the same instants, boundaries included.
 LIMITER_STEPS = [0.0, 1 / 64, 0.5, 3.25, 10.0, 25.0]
 GATE_STEPS = [0.0, 1 / 64, 0.25, 0.75, 1.0, 5.0]
+# Each test's call is bounded (conftest.py): 200 runs of 30 steps take about 20 s.
+pytestmark = pytest.mark.time_bound(240)
 MODEL = settings(
-    max_examples=50,
+    max_examples=20,
     stateful_step_count=30,
     deadline=None,
     database=None,
     suppress_health_check=[HealthCheck.too_slow],
+)
+# The quick suite runs 20 machines of each kind; the slow env 200 (against Redis and Valkey).
+RUNS = pytest.mark.parametrize(
+    "examples", [20, pytest.param(200, marks=pytest.mark.slow)], ids=["20", "200"]
 )
 
 
@@ -243,11 +249,15 @@ class GateModel(_Both):
         assert (_int(episodes) or 0) == local.episodes
 
 
-def test_the_limiter_script_decides_as_the_in_process_limiter(store_url: str) -> None:
+@RUNS
+def test_the_limiter_script_decides_as_the_in_process_limiter(
+    store_url: str, examples: int
+) -> None:
     LimiterModel.url = store_url
-    run_state_machine_as_test(LimiterModel, settings=MODEL)
+    run_state_machine_as_test(LimiterModel, settings=settings(MODEL, max_examples=examples))
 
 
-def test_the_gate_scripts_decide_as_the_in_process_gate(store_url: str) -> None:
+@RUNS
+def test_the_gate_scripts_decide_as_the_in_process_gate(store_url: str, examples: int) -> None:
     GateModel.url = store_url
-    run_state_machine_as_test(GateModel, settings=MODEL)
+    run_state_machine_as_test(GateModel, settings=settings(MODEL, max_examples=examples))

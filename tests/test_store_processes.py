@@ -14,8 +14,8 @@ With the store, every request succeeds, and:
   episode costs more either, and the run costs fewer 503s than the same run without the store;
 - with the gate alone (``rate_limit=None``), no episode costs more than can be in flight.
 
-The runs without a store show the difference; their figures are printed (``pytest -s``). All
-but one Redis run are ``slow`` (each run takes 5-6 s, most of it three interpreters starting).
+The runs without a store show the difference; their figures are printed (``pytest -s``). Every
+run is ``slow`` (5-10 s each, most of it three interpreters starting): ``pytest -m slow``.
 """
 
 from __future__ import annotations
@@ -32,11 +32,12 @@ from typing import Any
 import anyio
 import attrs
 import pytest
-from _redis_server import RedisServer, find_binary, start_server, why_missing
+from _redis_server import RedisServer, require_binary, start_server
 
 from cloud66_async.testing import FakeCloud66
 
-pytestmark = pytest.mark.anyio
+# Every run is slow (three interpreters start for each); each test's call is bounded (conftest.py).
+pytestmark = [pytest.mark.anyio, pytest.mark.slow, pytest.mark.time_bound(150)]
 
 WORKER = Path(__file__).with_name("_store_worker.py")
 PROCESSES = 3
@@ -190,8 +191,7 @@ def servers() -> Iterator[dict[str, RedisServer]]:
 
 
 def store_of(servers: dict[str, RedisServer], kind: str) -> str:
-    if find_binary(kind) is None:
-        pytest.skip(why_missing(kind))
+    require_binary(kind)
     if kind not in servers:
         servers[kind] = start_server(kind)
     server = servers[kind]
@@ -199,8 +199,7 @@ def store_of(servers: dict[str, RedisServer], kind: str) -> str:
     return server.url
 
 
-# Against Redis in the quick suite; Valkey, and the runs without a store, in the slow one.
-KIND = pytest.mark.parametrize("kind", ["redis", pytest.param("valkey", marks=pytest.mark.slow)])
+KIND = pytest.mark.parametrize("kind", ["redis", "valkey"])
 
 
 @KIND

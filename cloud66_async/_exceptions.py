@@ -155,14 +155,14 @@ class ResponseTooLargeError(TransportError):
 
 
 class LimitStoreError(TransportError):
-    """The limit store (``Client(limit_store=...)``, a Redis or Valkey server) could not be
-    reached, refused the client, or did not answer in time.
+    """The shared limit store failed: unreachable, refused the client, or did not answer in time.
 
-    Raised before the request is sent (``sent`` is false), within the store's timeouts (one
-    second to connect and one for each answer unless its URL says otherwise), and never
-    replaced by a client-side budget of this process alone: that would spend the shared
-    budget once per process. ``store`` is the store's URL with its password hidden; ``method``
-    and ``url`` are empty (the store, not an API request, failed).
+    The store is ``Client(limit_store=...)``, a Redis or Valkey server. Raised before the
+    request is sent (``sent`` is false), within the store's timeouts (one second to connect and
+    one for each answer unless its URL says otherwise), and never replaced by a client-side
+    budget of this process alone: that would spend the shared budget once per process.
+    ``store`` is the store's URL with its password hidden; ``method`` and ``url`` are empty
+    (the store, not an API request, failed).
     """
 
     def __init__(self, message: str, *, store: str) -> None:

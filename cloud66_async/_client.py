@@ -31,11 +31,13 @@ from ._options import (
     default_home,
     environ,
     resolve_base_url,
+    resolve_limit_store,
     resolve_token,
 )
 from ._pipeline import Engine, RawResponse, Requester, capturing, collect_raw, stop_capturing
+from ._store import SharedLimits, open_limit_store
 from ._tasks import Stream
-from ._throttle import Clock, RateLimiter, RateLimitState, ThrottleGate
+from ._throttle import Clock, Gate, Limiter, RateLimiter, RateLimitState, ThrottleGate
 from ._transport import AIOHTTP_VERSION, AiohttpTransport, ClientSession, TraceConfig, Transport
 from ._version import __version__
 from .resources import (
@@ -88,6 +90,12 @@ class Client:
     ``max_response_bytes`` (32 MiB) is the largest answer body read, counted after
     decompression: a larger one raises :class:`ResponseTooLargeError` without being read
     further, whatever the transport.
+
+    ``limit_store`` (default: ``CLOUD66_LIMIT_STORE``, else none) is a Redis or Valkey URL
+    (``redis://host:6379/0``, ``rediss://...``, ``unix:///path/redis.sock``) where the rate
+    budget and the throttle gate live, shared by every client of the same token that uses it,
+    in any process on any host (install the ``redis`` extra). When it is down or too slow,
+    requests raise :class:`LimitStoreError` before being sent.
     """
 
     stacks: StacksManager
@@ -123,9 +131,11 @@ class Client:
         trace_configs: list[TraceConfig] | None = None,
         transport: Transport | None = None,
         max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
+        limit_store: str | None = None,
         _env: Mapping[str, str] | None = None,
         _home: Path | None = None,
         _clock: Clock | None = None,
+        _server_clock: Clock | None = None,
     ) -> None:
         env = environ() if _env is None else _env
         home = default_home() if _home is None else _home
@@ -151,7 +161,24 @@ class Client:
             raise ConfigError("user_agent must be a string")
         concurrency = _check_concurrency(max_concurrency)
         max_bytes = check_max_response_bytes(max_response_bytes)
+        checked_timeout = _check_timeout(timeout)
+        checked_retry = _check_retry(retry)
+        store = resolve_limit_store(limit_store, env)
         clock = time.monotonic if _clock is None else _clock
+        limiter: Limiter | None = RateLimiter(limit, clock=clock) if limit is not None else None
+        gate: Gate = ThrottleGate(clock=clock)
+        self._limits: SharedLimits | None = None
+        if store is not None:
+            # Last: nothing below can fail, so the store's connections are always closed.
+            self._limits = open_limit_store(
+                store,
+                token=resolved_token,
+                rate_limit=limit,
+                lease=_lease(checked_timeout),
+                clock=clock,
+                server_clock=_server_clock,
+            )
+            limiter, gate = self._limits.limiter, self._limits.gate
         engine = Engine(
             token=resolved_token,
             base_url=resolved_url,
@@ -165,8 +192,8 @@ class Client:
                 connection_limit=max(100, concurrency),
                 max_response_bytes=max_bytes,
             ),
-            limiter=RateLimiter(limit, clock=clock) if limit is not None else None,
-            gate=ThrottleGate(clock=clock),
+            limiter=limiter,
+            gate=gate,
             decoder=Decoder(),
             hooks=hooks or Hooks(),
             clock=clock,
@@ -175,8 +202,8 @@ class Client:
         )
         requester = Requester(
             engine,
-            timeout=_check_timeout(timeout),
-            retry=_check_retry(retry),
+            timeout=checked_timeout,
+            retry=checked_retry,
             slots=anyio.CapacityLimiter(concurrency),
         )
         self._setup(requester, is_view=False)
@@ -253,10 +280,15 @@ class Client:
         """Close the session the client made (a shared one is left open).
 
         Closing a view made by :meth:`with_options` closes nothing: the parent owns the session.
+        With a ``limit_store``, the client's connections to it are closed too.
         """
         if self._is_view:
             return
-        await self._requester.engine.close()
+        try:
+            await self._requester.engine.close()
+        finally:
+            if self._limits is not None:
+                await self._limits.aclose()
 
     def with_options(
         self,
@@ -284,6 +316,7 @@ class Client:
             slots=slots,
         )
         view = Client.__new__(Client)
+        view._limits = None  # the parent's to close
         view._setup(requester, is_view=True)
         return view
 
@@ -399,6 +432,13 @@ def _raw_callable(fn: Callable[..., Any]) -> Callable[..., Any]:
         return collect_raw(result, capture)
 
     return call
+
+
+def _lease(timeout: Timeout) -> float:
+    """How long a request may hold a shared slot (the probe, the over-budget slot) before the
+    store hands it on: a process that died holding it gives it up after this."""
+    longest = timeout.total if timeout.total is not None else 60.0
+    return min(longest, 300.0) + 10.0
 
 
 def _check_timeout(timeout: Timeout | float | None) -> Timeout:

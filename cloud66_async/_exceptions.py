@@ -9,7 +9,8 @@ exception escapes untranslated (cancellation excepted)::
     ├── EventLoopError               the client's connections belong to another event loop
     ├── TransportError               connection failures
     │   ├── RequestTimeoutError      connect/read/total timeouts
-    │   └── ResponseTooLargeError    an answer larger than max_response_bytes
+    │   ├── ResponseTooLargeError    an answer larger than max_response_bytes
+    │   └── LimitStoreError          the shared limit store (Redis) is down or too slow
     ├── APIError                     any non-2xx answer (status, error, description, details, ...)
     │   ├── BadRequestError          400 bad_request
     │   ├── AuthenticationError      401 unauthenticated
@@ -52,6 +53,7 @@ __all__ = [
     "DeploymentFailedError",
     "Cloud66Warning",
     "EventLoopError",
+    "LimitStoreError",
     "NotFoundError",
     "NotImplementedByAPIError",
     "PermissionDeniedError",
@@ -150,6 +152,22 @@ class ResponseTooLargeError(TransportError):
     def __init__(self, message: str, *, method: str, url: str, limit: int, **kwargs: Any) -> None:
         super().__init__(message, method=method, url=url, **kwargs)
         self.limit = limit
+
+
+class LimitStoreError(TransportError):
+    """The shared limit store failed: unreachable, refused the client, or did not answer in time.
+
+    The store is ``Client(limit_store=...)``, a Redis or Valkey server. Raised before the
+    request is sent (``sent`` is false), within the store's timeouts (one second to connect and
+    one for each answer unless its URL says otherwise), and never replaced by a client-side
+    budget of this process alone: that would spend the shared budget once per process.
+    ``store`` is the store's URL with its password hidden; ``method`` and ``url`` are empty
+    (the store, not an API request, failed).
+    """
+
+    def __init__(self, message: str, *, store: str) -> None:
+        super().__init__(message, method="", url="", sent=False)
+        self.store = store
 
 
 class APIError(Cloud66Error):

@@ -288,17 +288,22 @@ class Decoder:
         url: str,
         request_id: str,
     ) -> PageInfo[T]:
-        """Decode a list answer (page ``requested``) into its items and pagination figures."""
-        info = self.fast.page(body, model, requested=requested)
-        if info is not None:
-            return info
-        # The careful path: the same bytes, decoded with every tolerance and check.
-        payload = self.json(body, method=method, url=url, request_id=request_id)
-        raw = parse_page(payload, requested=requested, url=url)
+        """Decode a list answer (page ``requested``) into its items and pagination figures.
+
+        Both paths check the figures with :func:`~cloud66_async._sansio.page_info`.
+        """
+        payload = None
         try:
+            info = self.fast.page(body, model, requested=requested)
+            if info is not None:
+                return info
+            # The careful path: the same bytes, decoded with every tolerance and check.
+            payload = self.json(body, method=method, url=url, request_id=request_id)
+            raw = parse_page(payload, requested=requested, url=url)
             items = self.converter.structure_list(raw.items, model)
         except DecodeError as exc:
-            _in_answer(exc, method, url, request_id)
+            if payload is not None or exc.path.startswith("pagination"):
+                _in_answer(exc, method, url, request_id)  # self.json() names it already
             raise
         return attrs.evolve(raw, items=items)
 

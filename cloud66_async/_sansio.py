@@ -320,18 +320,34 @@ def page_info(
 ) -> PageInfo[T]:
     """Check a page's pagination figures and bundle them with its items.
 
-    An answer without pagination is one complete page. A ``next`` that does not move forward is
-    a :class:`DecodeError`: following it would loop.
+    Both decode paths call this, so they apply the same checks. An answer without pagination is
+    one complete page. The answer must be the page asked for (``current``, when given, equals
+    ``requested``) and its ``next`` must be ``requested + 1`` or ``null``: a ``next`` that
+    does not move forward would loop, one that jumps ahead would skip items silently. The
+    figures are never negative. Each failure is a :class:`DecodeError` naming the page.
+    The checks that need more than one page (runaway lists) are the paginator's.
     """
     if not has_pagination:
         return PageInfo(items, requested, None, 1, len(items), None)
-    number = current if current is not None else requested
-    if next is not None and next <= number:
+    if current is not None and current != requested:
         raise DecodeError(
-            f"pagination.next ({next}) does not advance past page {number}",
+            f"page {requested} was asked for, but the answer says it is page {current}",
+            path="pagination.current",
+        )
+    if next is not None and next != requested + 1:
+        what = "does not advance" if next <= requested else "skips pages"
+        raise DecodeError(
+            f"page {requested} announces page {next} as the next one ({what}; "
+            f"expected {requested + 1} or null)",
             path="pagination.next",
         )
-    return PageInfo(items, number, next, pages, total, per_page)
+    for key, value in (("pages", pages), ("count", total), ("per_page", per_page)):
+        if value is not None and value < 0:
+            raise DecodeError(
+                f"page {requested} announces a negative pagination.{key} ({value})",
+                path=f"pagination.{key}",
+            )
+    return PageInfo(items, requested, next, pages, total, per_page)
 
 
 def _opt_int(obj: Mapping[str, Any], key: str) -> int | None:

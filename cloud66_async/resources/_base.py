@@ -166,7 +166,7 @@ class Polls:
         paginator = self._requester.paginate(
             E.actions_list.path, {"stack_uid": stack_uid}, E.actions_list.model, start_page=number
         ).map(lambda a: attrs.evolve(a, stack_uid=stack_uid))
-        return await paginator._get(number)
+        return await paginator._page(number)
 
     async def newest_deployment(self, stack_uid: str) -> Deployment | None:
         """The stack's newest deployment (the first of its list), if any."""

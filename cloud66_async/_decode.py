@@ -272,6 +272,30 @@ class Decoder:
         if fast is not None:
             return fast
         payload = unwrap(self.json(body, method=method, url=url, request_id=request_id), url=url)
+        return self._structure(payload, model, method, url, request_id)
+
+    def one_or_none(
+        self, body: bytes, model: type[T], *, method: str, url: str, request_id: str
+    ) -> T | None:
+        """Decode an answer the blueprint leaves undocumented: ``None`` when it is empty
+        (no body, blanks only), ``null`` or ``{"response": null}``; otherwise as :meth:`one`.
+
+        A body that is not JSON is still a :class:`DecodeError`.
+        """
+        if not body.strip():
+            return None
+        fast = self.fast.one(body, model)
+        if fast is not None:
+            return fast
+        payload = self.json(body, method=method, url=url, request_id=request_id)
+        if payload is None:
+            return None
+        value = unwrap(payload, url=url)
+        if value is None:
+            return None
+        return self._structure(value, model, method, url, request_id)
+
+    def _structure(self, payload: Any, model: type[T], method: str, url: str, request_id: str) -> T:
         try:
             return self.converter.structure(payload, model)
         except DecodeError as exc:

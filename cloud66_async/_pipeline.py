@@ -253,15 +253,42 @@ class Requester:
         body: Mapping[str, object] | None = None,
     ) -> T:
         """Send one request and decode its ``response`` into ``model``."""
+        answer = await self._send_one(method, template, path_params, params, body)
+        return self.engine.decoder.one(
+            answer.body, model, method=method, url=answer.url, request_id=answer.request_id
+        )
+
+    async def one_or_none(
+        self,
+        method: str,
+        template: str,
+        path_params: Mapping[str, object],
+        model: type[T],
+        *,
+        params: Mapping[str, object] | None = None,
+        body: Mapping[str, object] | None = None,
+    ) -> T | None:
+        """Like :meth:`one`, for an answer the blueprint leaves undocumented: an empty body,
+        ``null`` or ``{"response": null}`` is ``None``."""
+        answer = await self._send_one(method, template, path_params, params, body)
+        return self.engine.decoder.one_or_none(
+            answer.body, model, method=method, url=answer.url, request_id=answer.request_id
+        )
+
+    async def _send_one(
+        self,
+        method: str,
+        template: str,
+        path_params: Mapping[str, object],
+        params: Mapping[str, object] | None,
+        body: Mapping[str, object] | None,
+    ) -> Answer:
         url = self.url(template, path_params)
         if params:
             query = encode_query(params)
             if query:
                 url = f"{url}?{query}"
-        answer = await self.send(method, url, _encode_body(body))
-        return self.engine.decoder.one(
-            answer.body, model, method=method, url=answer.url, request_id=answer.request_id
-        )
+        return await self.send(method, url, _encode_body(body))
 
     async def no_content(
         self,

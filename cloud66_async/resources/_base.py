@@ -91,7 +91,7 @@ class Manager:
         params: Mapping[str, Any] | None = None,
         body: Mapping[str, Any] | None = None,
     ) -> T:
-        assert not endpoint.many, endpoint.name
+        assert not endpoint.many and not endpoint.nullable, endpoint.name
         return await self._requester.one(
             endpoint.method,
             endpoint.path,
@@ -99,6 +99,19 @@ class Manager:
             endpoint.model,
             params=_drop_none(params),
             body=_drop_none(body),
+        )
+
+    async def _one_or_none(
+        self,
+        endpoint: Endpoint[T | None],
+        path_params: Mapping[str, object],
+        *,
+        body: Mapping[str, Any] | None = None,
+    ) -> T | None:
+        """A call whose answer the blueprint leaves undocumented, read when there is one."""
+        assert endpoint.nullable and not endpoint.many, endpoint.name
+        return await self._requester.one_or_none(
+            endpoint.method, endpoint.path, path_params, endpoint.model, body=_drop_none(body)
         )
 
     async def _no_content(

@@ -93,7 +93,8 @@ EXPECTED = {
     "wrong_model_in_table": r'Incompatible return value type \(got "Action", expected "Stack"\)'
     r'|incompatible type "Endpoint\[Action\]"; expected "Endpoint\[Stack\]"',
     "outcome_not_narrowed": r'Unsupported operand types for \+ \("int" and "None"\)',
-    "undocumented_answer_not_checked": r'Item "None" of "FirewallRule \| None" has no attribute "id"',
+    "undocumented_answer_not_checked": r'Item "None" of "FirewallRule \| None" '
+    r'has no attribute "id"',
 }
 
 

@@ -16,8 +16,9 @@ from .._exceptions import ConfigError
 from .._paging import Page, Paginator
 from .._pipeline import Requester
 from .._polling import wait_action
-from ..models import Action, Deployment
+from ..models import Action, Deployment, Stack
 from ._endpoints import E, Endpoint
+from ._lookup import find_stack
 from ._validate import check_int, check_str
 
 __all__ = ["Manager", "Polls"]
@@ -156,7 +157,8 @@ class Manager:
 
 
 class Polls:
-    """What waits read (actions and deployments), fetched through the Requester.
+    """What waits read (actions, deployments, and the stack a ``stacks.create`` made),
+    fetched through the Requester.
 
     Satisfies :class:`~cloud66_async._polling.DeploymentSource`.
     """
@@ -180,6 +182,10 @@ class Polls:
             E.actions_list.path, {"stack_uid": stack_uid}, E.actions_list.model, start_page=number
         ).map(lambda a: attrs.evolve(a, stack_uid=stack_uid))
         return await paginator._page(number)
+
+    async def find_stack(self, name: str, environment: str) -> Stack:
+        """The one stack with that name and environment (as ``stacks.find`` finds it)."""
+        return await find_stack(self._requester, name, environment)
 
     async def newest_deployment(self, stack_uid: str) -> Deployment | None:
         """The stack's newest deployment (the first of its list), if any."""

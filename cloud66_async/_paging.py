@@ -19,6 +19,7 @@ after :data:`EMPTY_RUN` empty ones, ends with a :class:`DecodeError` within a fe
 from __future__ import annotations
 
 import contextlib
+import inspect
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Mapping
 from typing import Any, Final, Generic, TypeVar
 
@@ -163,6 +164,10 @@ class Paginator(Generic[T]):
         start_page: int = 1,
         description: str = "",
     ) -> None:
+        if not callable(fetch):
+            raise ConfigError("fetch must be an async callable taking a page number")
+        if not isinstance(description, str):
+            raise ConfigError(f"description must be a string, got {type(description).__name__}")
         if max_items is not None and (
             isinstance(max_items, bool) or not isinstance(max_items, int) or max_items < 0
         ):
@@ -237,7 +242,12 @@ class Paginator(Generic[T]):
     async def _get(self, number: int) -> Page[Any]:
         """Fetch page ``number`` as the server sent it; an error says which page it was."""
         try:
-            return await self._fetch(number)
+            pending = self._fetch(number)
+            if not inspect.isawaitable(pending):
+                raise ConfigError(
+                    f"fetch must return an awaitable page, got {type(pending).__name__}"
+                )
+            return await pending
         except Cloud66Error as exc:
             if exc.page is None:
                 exc.page = number

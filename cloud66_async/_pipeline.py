@@ -707,7 +707,11 @@ class Requester:
 def _encode_body(body: Any) -> bytes | None:
     if body is None:
         return None
-    return json.dumps(body, separators=(",", ":")).encode()
+    try:
+        # allow_nan=False: NaN and infinities are not JSON, and a server would refuse them.
+        return json.dumps(body, separators=(",", ":"), allow_nan=False).encode()
+    except (TypeError, ValueError, RecursionError) as exc:
+        raise ConfigError(f"the request body cannot be sent as JSON: {exc}") from None
 
 
 def _case_insensitive(response: HTTPResponse) -> HTTPResponse:

@@ -95,6 +95,9 @@ class DeploymentSource(ActionSource, Protocol):
 MAX_CANDIDATES = 5
 
 DEFAULT_ACTION_TIMEOUT = 600.0
+#: An hour between two polls: far past any useful interval; a larger one (or inf) is a mistake
+#: that would leave a wait sleeping until its deadline without looking once.
+MAX_POLL_INTERVAL = 3600.0
 DEFAULT_DEPLOY_TIMEOUT = 3600.0
 _GROWTH = 1.5
 
@@ -104,9 +107,14 @@ class _Ticker:
 
     def __init__(self, first: float, largest: float, deadline: float) -> None:
         for value in (first, largest):
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
+            if (
+                isinstance(value, bool)
+                or not isinstance(value, (int, float))
+                or not 0 < value <= MAX_POLL_INTERVAL
+            ):
                 raise ConfigError(
-                    f"poll intervals must be positive numbers of seconds, got {value!r}"
+                    "poll intervals must be positive numbers of seconds, at most "
+                    f"{MAX_POLL_INTERVAL:g}, got {value!r}"
                 )
         self.interval = first
         self.largest = max(first, largest)

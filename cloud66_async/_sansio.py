@@ -100,9 +100,9 @@ def quote_segment(value: object) -> str:
     if isinstance(value, bool) or not isinstance(value, (str, int)):
         raise ConfigError(f"path argument {value!r} must be a string or an integer")
     text = str(value)
-    if not text:
-        raise ConfigError("path argument must not be empty")
-    quoted = quote(text, safe="")
+    if not text.strip():
+        raise ConfigError("path argument must not be empty or blank")
+    quoted = quote(_utf8("path argument", text), safe="")
     if set(text) == {"."}:
         quoted = "%2E" * len(text)
     return quoted
@@ -141,7 +141,15 @@ def encode_query(params: Mapping[str, Any]) -> str:
             flat.append((key, ",".join(str(v) for v in value)))
         else:
             flat.append((key, str(value)))
-    return urlencode(flat)
+    return urlencode([(_utf8("query parameter", k), _utf8(k, v)) for k, v in flat])
+
+
+def _utf8(name: str, text: str) -> bytes:
+    """``text`` as UTF-8; a lone surrogate (which no URL can carry) is a ConfigError."""
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ConfigError(f"{name} is not valid Unicode text (a lone surrogate?)") from None
 
 
 # ----------------------------------------------------------------------------------- headers

@@ -305,12 +305,19 @@ class NotificationsManager(Manager):
         if channels is None and params is None:
             raise v.ConfigError("update needs channels or params")
         if channels is not None:
-            if isinstance(channels, str):
-                raise v.ConfigError("channels must be a list of channel names, not a string")
+            # An empty list is allowed: it turns every channel off.
+            if not isinstance(channels, (list, tuple)):
+                raise v.ConfigError(
+                    f"channels must be a list of channel names, got {type(channels).__name__}"
+                )
             for channel in channels:
                 v.check_choice("channels item", channel, v.NOTIFICATION_CHANNELS)
-        if params is not None and not isinstance(params, Mapping):
-            raise v.ConfigError("params must be a mapping")
+        if params is not None:
+            if not isinstance(params, Mapping):
+                raise v.ConfigError("params must be a mapping of strings to strings")
+            for key, text in params.items():
+                v.check_str("params key", key)
+                v.check_str(f"params[{key!r}]", text, allow_empty=True)
         body = {
             "channels": list(channels) if channels is not None else None,
             "params": json.dumps(dict(params)) if params is not None else None,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import builtins
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 import attrs
@@ -237,6 +237,10 @@ class ActionsManager(Manager):
         default) the first failed action raises :class:`ActionFailedError` once all are done;
         otherwise failed actions are returned like the others.
         """
+        if isinstance(actions, (str, bytes, Mapping)) or not isinstance(actions, Iterable):
+            raise v.ConfigError(
+                f"actions must be an iterable of Action, got {type(actions).__name__}"
+            )
         return await wait_many(
             Polls(self._requester),
             list(actions),

@@ -10,6 +10,7 @@ Only the package's ``__init__`` imports this module.
 
 from __future__ import annotations
 
+import inspect
 import time
 from collections.abc import AsyncIterable, Awaitable, Callable, Iterable, Mapping
 from pathlib import Path
@@ -27,6 +28,7 @@ from ._options import (
     RateLimit,
     RetryPolicy,
     Timeout,
+    check_header_value,
     check_max_response_bytes,
     default_home,
     environ,
@@ -147,18 +149,31 @@ class Client:
             limit = rate_limit
         else:
             raise ConfigError("rate_limit must be a RateLimit or None")
+        if session is not None and not isinstance(session, ClientSession):
+            raise ConfigError(
+                f"session must be an aiohttp.ClientSession, got {type(session).__name__}"
+            )
+        if trace_configs is not None and (
+            not isinstance(trace_configs, (list, tuple))
+            or not all(isinstance(t, TraceConfig) for t in trace_configs)
+        ):
+            raise ConfigError("trace_configs must be a list of aiohttp.TraceConfig")
         if session is not None and trace_configs:
             raise ConfigError("trace_configs only apply to a session the client makes itself")
         if transport is not None and (session is not None or trace_configs):
             raise ConfigError("session and trace_configs apply to the SDK's own transport only")
         if transport is not None and not isinstance(transport, Transport):
             raise ConfigError("transport must have async send(request, *, timeout) and close()")
-        if account_id is not None and not isinstance(account_id, (str, int)):
-            raise ConfigError("account_id must be a string or an integer")
+        if isinstance(account_id, int) and not isinstance(account_id, bool):
+            if account_id < 1:
+                raise ConfigError(f"account_id must be >= 1, got {account_id}")
+            account_id = str(account_id)
+        if account_id is not None:
+            account_id = check_header_value("account_id", account_id)
         if hooks is not None and not isinstance(hooks, Hooks):
             raise ConfigError("hooks must be a cloud66_async.Hooks")
-        if user_agent is not None and not isinstance(user_agent, str):
-            raise ConfigError("user_agent must be a string")
+        if user_agent is not None:
+            user_agent = check_header_value("user_agent", user_agent)
         concurrency = _check_concurrency(max_concurrency)
         max_bytes = check_max_response_bytes(max_response_bytes)
         checked_timeout = _check_timeout(timeout)
@@ -182,7 +197,7 @@ class Client:
         engine = Engine(
             token=resolved_token,
             base_url=resolved_url,
-            account_id=None if account_id is None else str(account_id),
+            account_id=account_id,
             user_agent=user_agent or _sansio.user_agent(__version__, AIOHTTP_VERSION),
             transport=transport
             if transport is not None
@@ -343,6 +358,10 @@ class Client:
         The answer is the first one the call got (for ``wait=True`` calls, the answer that
         started the work, not the polls).
         """
+        if not inspect.isawaitable(call):
+            raise ConfigError(
+                f"raw_response needs an SDK call (an awaitable), got {type(call).__name__}"
+            )
         return await collect_raw(call)
 
     async def request(

@@ -322,6 +322,43 @@ class Decoder:
         payload = unwrap(self.json(body, method=method, url=url, request_id=request_id), url=url)
         return self._structure(payload, model, method, url, request_id)
 
+    def one_or_none(
+        self,
+        body: bytes,
+        model: type[T],
+        *,
+        method: str,
+        url: str,
+        request_id: str,
+        deadline: float | None = None,
+    ) -> T | None:
+        """Decode an answer the blueprint leaves undocumented: ``None`` when it is empty
+        (no body, blanks only), ``null`` or ``{"response": null}``; otherwise as :meth:`one`.
+
+        A body that is not JSON is still a :class:`DecodeError`; a ``deadline`` works as in
+        :meth:`one`.
+        """
+        if not body.strip():
+            return None
+        if deadline is not None and len(body) > ONE_STEP_MAX:
+            with _steps(deadline, body, method, url, request_id) as check:
+                parsed = self.json(body, method=method, url=url, request_id=request_id)
+                check()
+                value = None if parsed is None else unwrap(parsed, url=url)
+                if value is None:
+                    return None
+                return self._structure(value, model, method, url, request_id)
+        fast = self.fast.one(body, model)
+        if fast is not None:
+            return fast
+        payload = self.json(body, method=method, url=url, request_id=request_id)
+        if payload is None:
+            return None
+        value = unwrap(payload, url=url)
+        if value is None:
+            return None
+        return self._structure(value, model, method, url, request_id)
+
     def _structure(self, payload: Any, model: type[T], method: str, url: str, request_id: str) -> T:
         try:
             return self.converter.structure(payload, model)
@@ -343,12 +380,17 @@ class Decoder:
         """Decode a list answer (page ``requested``) into its items and pagination figures.
 
         With a ``deadline`` (``time.monotonic()``), a large body is decoded in steps that stop
-        with :class:`RequestTimeoutError` once it has passed.
+        with :class:`RequestTimeoutError` once it has passed. Both paths check the figures with
+        :func:`~cloud66_async._sansio.page_info`.
         """
         if deadline is not None and len(body) > ONE_STEP_MAX:
             with _steps(deadline, body, method, url, request_id) as check:
                 return self._careful_page(body, model, requested, method, url, request_id, check)
-        info = self.fast.page(body, model, requested=requested)
+        try:
+            info = self.fast.page(body, model, requested=requested)
+        except DecodeError as exc:  # the figures are wrong: name the request
+            _in_answer(exc, method, url, request_id)
+            raise
         if info is not None:
             return info
         return self._careful_page(body, model, requested, method, url, request_id, None)
@@ -367,8 +409,8 @@ class Decoder:
         payload = self.json(body, method=method, url=url, request_id=request_id)
         if check is not None:
             check()
-        raw = parse_page(payload, requested=requested, url=url)
         try:
+            raw = parse_page(payload, requested=requested, url=url)
             items = self.converter.structure_list(raw.items, model)
         except DecodeError as exc:
             _in_answer(exc, method, url, request_id)

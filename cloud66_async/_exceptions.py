@@ -25,6 +25,7 @@ exception escapes untranslated (cancellation excepted)::
     ├── DecodeError                  a payload that does not fit its model (names the field)
     ├── StackNotFoundError           stacks.find: no stack has that name (and environment)
     ├── AmbiguousStackError          stacks.find: several stacks do (``candidates``)
+    ├── StackLookupError             a wait could not find the stack stacks.create made (it exists)
     ├── ActionFailedError            a stack action finished with finished_success false
     ├── DeploymentFailedError        a deployment finished with an outcome other than success
     └── WaitTimeoutError             a wait ran out of time (carries the last state seen)
@@ -61,6 +62,7 @@ __all__ = [
     "ResponseTooLargeError",
     "ServerError",
     "ServerTimeoutError",
+    "StackLookupError",
     "StackNotFoundError",
     "ThrottledError",
     "TransportError",
@@ -309,6 +311,33 @@ class AmbiguousStackError(Cloud66Error):
         self.name = name
         self.environment = environment
         self.candidates = candidates
+
+
+class StackLookupError(Cloud66Error):
+    """The stack that ``stacks.create`` made could not be found to wait on it.
+
+    The stack WAS created: do not create it again. ``action`` is its ``stack_create`` action,
+    ``name`` and ``environment`` the stack's, ``candidates`` the stacks of that name and
+    environment that were seen (several when none could be told apart), and ``__cause__``
+    what made the lookup fail (a throttled, failed or refused request). Find the stack with
+    ``client.stacks.find(name, environment=environment)`` (or ``cloud66-async stacks get NAME
+    -e ENVIRONMENT``), or wait on ``action`` again later.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        action: Any,
+        name: str,
+        environment: str,
+        candidates: list[Any] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.action = action
+        self.name = name
+        self.environment = environment
+        self.candidates = list(candidates or [])
 
 
 class ActionFailedError(Cloud66Error):

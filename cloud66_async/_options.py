@@ -27,6 +27,7 @@ __all__ = [
     "check_base_url",
     "check_max_response_bytes",
     "check_limit_store",
+    "check_header_value",
     "resolve_base_url",
     "resolve_limit_store",
     "resolve_token",
@@ -38,30 +39,52 @@ DEFAULT_BASE_URL: Final = "https://app.cloud66.com/api/3"
 #: (a page of 30 servers is 26 kB), low enough that a broken or hostile server cannot make a
 #: client hold hundreds of megabytes.
 DEFAULT_MAX_RESPONSE_BYTES: Final = 32 * 1024 * 1024
+#: The longest token accepted: Cloud 66 tokens are 64 characters; this leaves room for other
+#: formats while refusing a pasted file before it becomes an 8 KiB header a server rejects.
+MAX_TOKEN: Final = 4096
+
+
+def _is_number(value: object) -> bool:
+    # bool is an int to Python, never a number of seconds or a count to a user.
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
 def _positive(_inst: object, attr: attrs.Attribute[Any], value: float | None) -> None:
-    if value is not None and not value > 0:
+    if value is not None and not (_is_number(value) and value > 0):
         raise ConfigError(f"{attr.name} must be a positive number of seconds, got {value!r}")
 
 
+def _timeout(_inst: object, attr: attrs.Attribute[Any], value: float | None) -> None:
+    # inf is refused: None already means "no limit", and aiohttp cannot convert inf.
+    if value is not None and not (_is_number(value) and 0 < value < float("inf")):
+        raise ConfigError(
+            f"{attr.name} must be a positive, finite number of seconds or None, got {value!r}"
+        )
+
+
 def _non_negative(_inst: object, attr: attrs.Attribute[Any], value: float) -> None:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value >= 0:
+    if not (_is_number(value) and value >= 0):
         raise ConfigError(f"{attr.name} must be a number >= 0, got {value!r}")
 
 
 def _positive_finite(_inst: object, attr: attrs.Attribute[Any], value: float) -> None:
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, (int, float))
-        or not 0 < value < float("inf")
-    ):
+    if not (_is_number(value) and 0 < value < float("inf")):
         raise ConfigError(f"{attr.name} must be a positive number of seconds, got {value!r}")
 
 
 def _non_negative_or_none(_inst: object, attr: attrs.Attribute[Any], value: float | None) -> None:
     if value is not None:
         _non_negative(_inst, attr, value)
+
+
+def _count(low: int) -> Any:
+    """A validator for an integer count of at least ``low``."""
+
+    def check(_inst: object, attr: attrs.Attribute[Any], value: int) -> None:
+        if not (isinstance(value, int) and not isinstance(value, bool) and value >= low):
+            raise ConfigError(f"{attr.name} must be an integer >= {low}, got {value!r}")
+
+    return check
 
 
 @attrs.frozen
@@ -74,9 +97,9 @@ class Timeout:
     (pool included), ``read`` the silence allowed between two chunks of the answer.
     """
 
-    total: float | None = attrs.field(default=60.0, validator=_positive)
-    connect: float | None = attrs.field(default=10.0, validator=_positive)
-    read: float | None = attrs.field(default=None, validator=_positive)
+    total: float | None = attrs.field(default=60.0, validator=_timeout)
+    connect: float | None = attrs.field(default=10.0, validator=_timeout)
+    read: float | None = attrs.field(default=None, validator=_timeout)
 
 
 @attrs.frozen
@@ -99,7 +122,7 @@ class RetryPolicy:
       requests). Must be positive.
     """
 
-    retries: int = attrs.field(default=2, validator=attrs.validators.ge(0))
+    retries: int = attrs.field(default=2, validator=_count(0))
     backoff: float = attrs.field(default=0.5, validator=_non_negative)
     backoff_max: float = attrs.field(default=8.0, validator=_non_negative)
     throttle_max_wait: float = attrs.field(default=300.0, validator=_non_negative)
@@ -125,7 +148,7 @@ class RateLimit:
     waits as long as the window needs, which is never more than ``per`` seconds.
     """
 
-    requests: int = attrs.field(default=3000, validator=attrs.validators.gt(0))
+    requests: int = attrs.field(default=3000, validator=_count(1))
     per: float = attrs.field(default=3600.0, validator=_positive)
     max_wait: float | None = attrs.field(default=None, validator=_non_negative_or_none)
 
@@ -146,9 +169,11 @@ def resolve_token(token: str | None, env: Mapping[str, str], home: Path | None) 
     The token file is ``~/.cloud66/cx.json`` (the official toolbelt's), field ``AccessToken``.
     """
     found = _find_token(token, env, home)
-    if any(ord(c) < 0x20 or ord(c) == 0x7F for c in found):
-        # The message never repeats the token.
+    # The messages never repeat the token.
+    if any(ord(c) < 0x20 or ord(c) == 0x7F or 0xD800 <= ord(c) <= 0xDFFF for c in found):
         raise ConfigError("the token contains control characters (a pasting accident?)")
+    if len(found) > MAX_TOKEN:
+        raise ConfigError(f"the token is longer than {MAX_TOKEN} characters (a pasting accident?)")
     return found
 
 
@@ -215,6 +240,28 @@ def _is_loopback(host: str) -> bool:
         return ipaddress.ip_address(host.strip("[]")).is_loopback
     except ValueError:
         return False
+
+
+#: The longest header value the client sends of its own settings (User-Agent, X-Account); far
+#: past any real one, far below the 8 KiB line limit of common servers and proxies.
+MAX_HEADER_VALUE = 1024
+
+
+def check_header_value(name: str, value: object) -> str:
+    """Validate a setting sent as a header value: a string without control characters.
+
+    CR, LF or NUL would let a value add headers of its own (aiohttp refuses them later, with a
+    ``ValueError``, at the first request); a lone surrogate cannot be encoded at all.
+    """
+    if not isinstance(value, str):
+        raise ConfigError(f"{name} must be a string, got {type(value).__name__}")
+    if not value.strip():
+        raise ConfigError(f"{name} must not be empty or blank")
+    if len(value) > MAX_HEADER_VALUE:
+        raise ConfigError(f"{name} must be at most {MAX_HEADER_VALUE} characters")
+    if any(ord(c) < 0x20 or ord(c) == 0x7F or 0xD800 <= ord(c) <= 0xDFFF for c in value):
+        raise ConfigError(f"{name} must not contain control characters (CR, LF, NUL, ...)")
+    return value
 
 
 def resolve_base_url(base_url: str | None, env: Mapping[str, str]) -> str:

@@ -269,12 +269,7 @@ class Requester:
         body: Mapping[str, object] | None = None,
     ) -> T:
         """Send one request and decode its ``response`` into ``model``."""
-        url = self.url(template, path_params)
-        if params:
-            query = encode_query(params)
-            if query:
-                url = f"{url}?{query}"
-        answer = await self.send(method, url, _encode_body(body))
+        answer = await self._send_one(method, template, path_params, params, body)
         with _redacting(self.engine.redactor):
             return self.engine.decoder.one(
                 answer.body,
@@ -284,6 +279,44 @@ class Requester:
                 request_id=answer.request_id,
                 deadline=answer.deadline,
             )
+
+    async def one_or_none(
+        self,
+        method: str,
+        template: str,
+        path_params: Mapping[str, object],
+        model: type[T],
+        *,
+        params: Mapping[str, object] | None = None,
+        body: Mapping[str, object] | None = None,
+    ) -> T | None:
+        """Like :meth:`one`, for an answer the blueprint leaves undocumented: an empty body,
+        ``null`` or ``{"response": null}`` is ``None``."""
+        answer = await self._send_one(method, template, path_params, params, body)
+        with _redacting(self.engine.redactor):
+            return self.engine.decoder.one_or_none(
+                answer.body,
+                model,
+                method=method,
+                url=answer.url,
+                request_id=answer.request_id,
+                deadline=answer.deadline,
+            )
+
+    async def _send_one(
+        self,
+        method: str,
+        template: str,
+        path_params: Mapping[str, object],
+        params: Mapping[str, object] | None,
+        body: Mapping[str, object] | None,
+    ) -> Answer:
+        url = self.url(template, path_params)
+        if params:
+            query = encode_query(params)
+            if query:
+                url = f"{url}?{query}"
+        return await self.send(method, url, _encode_body(body))
 
     async def no_content(
         self,
@@ -762,7 +795,11 @@ def _redacting(redactor: Redactor) -> Iterator[None]:
 def _encode_body(body: Any) -> bytes | None:
     if body is None:
         return None
-    return json.dumps(body, separators=(",", ":")).encode()
+    try:
+        # allow_nan=False: NaN and infinities are not JSON, and a server would refuse them.
+        return json.dumps(body, separators=(",", ":"), allow_nan=False).encode()
+    except (TypeError, ValueError, RecursionError) as exc:
+        raise ConfigError(f"the request body cannot be sent as JSON: {exc}") from None
 
 
 def _case_insensitive(response: HTTPResponse) -> HTTPResponse:

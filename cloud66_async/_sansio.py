@@ -105,9 +105,9 @@ def quote_segment(value: object) -> str:
     if isinstance(value, bool) or not isinstance(value, (str, int)):
         raise ConfigError(f"path argument {value!r} must be a string or an integer")
     text = str(value)
-    if not text:
-        raise ConfigError("path argument must not be empty")
-    quoted = quote(text, safe="")
+    if not text.strip():
+        raise ConfigError("path argument must not be empty or blank")
+    quoted = quote(_utf8("path argument", text), safe="")
     if set(text) == {"."}:
         quoted = "%2E" * len(text)
     return quoted
@@ -248,7 +248,15 @@ def encode_query(params: Mapping[str, Any]) -> str:
             flat.append((key, ",".join(str(v) for v in value)))
         else:
             flat.append((key, str(value)))
-    return urlencode(flat)
+    return urlencode([(_utf8("query parameter", k), _utf8(k, v)) for k, v in flat])
+
+
+def _utf8(name: str, text: str) -> bytes:
+    """``text`` as UTF-8; a lone surrogate (which no URL can carry) is a ConfigError."""
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ConfigError(f"{name} is not valid Unicode text (a lone surrogate?)") from None
 
 
 # ----------------------------------------------------------------------------------- headers
@@ -441,18 +449,34 @@ def page_info(
 ) -> PageInfo[T]:
     """Check a page's pagination figures and bundle them with its items.
 
-    An answer without pagination is one complete page. A ``next`` that does not move forward is
-    a :class:`DecodeError`: following it would loop.
+    Both decode paths call this, so they apply the same checks. An answer without pagination is
+    one complete page. The answer must be the page asked for (``current``, when given, equals
+    ``requested``) and its ``next`` must be ``requested + 1`` or ``null``: a ``next`` that
+    does not move forward would loop, one that jumps ahead would skip items silently. The
+    figures are never negative. Each failure is a :class:`DecodeError` naming the page.
+    The checks that need more than one page (runaway lists) are the paginator's.
     """
     if not has_pagination:
         return PageInfo(items, requested, None, 1, len(items), None)
-    number = current if current is not None else requested
-    if next is not None and next <= number:
+    if current is not None and current != requested:
         raise DecodeError(
-            f"pagination.next ({next}) does not advance past page {number}",
+            f"page {requested} was asked for, but the answer says it is page {current}",
+            path="pagination.current",
+        )
+    if next is not None and next != requested + 1:
+        what = "does not advance" if next <= requested else "skips pages"
+        raise DecodeError(
+            f"page {requested} announces page {next} as the next one ({what}; "
+            f"expected {requested + 1} or null)",
             path="pagination.next",
         )
-    return PageInfo(items, number, next, pages, total, per_page)
+    for key, value in (("pages", pages), ("count", total), ("per_page", per_page)):
+        if value is not None and value < 0:
+            raise DecodeError(
+                f"page {requested} announces a negative pagination.{key} ({value})",
+                path=f"pagination.{key}",
+            )
+    return PageInfo(items, requested, next, pages, total, per_page)
 
 
 def _opt_int(obj: Mapping[str, Any], key: str) -> int | None:

@@ -6,8 +6,9 @@
 
 Three kinds: *client cost* (0, 1, 8, 9, 10: against ``_cheap_server.py``, a server in its own
 process answering from prebuilt bytes, so the client's own work is what differs), *in-process*
-(2: decoding, no server), and *end-to-end* (3-7: against ``FakeCloud66`` in its own process,
-with its latency, rate limits and actions). Each benchmark runs in its own process (so one
+(2: decoding, no server), and *end-to-end* (3-7 and 11: against ``FakeCloud66`` in its own
+process, with its latency, rate limits and actions; 11 with worker processes sharing a Redis
+store). Each benchmark runs in its own process (so one
 cannot skew another's memory or event loop) and prints its own medians and notes; this script
 collects the rows into one table. It exits 0 when targets are missed (the table is a report) and
 1 when a benchmark crashed.
@@ -39,6 +40,7 @@ BENCHMARKS: dict[str, tuple[str, str]] = {
     "5": ("bench_memory.py", "end-to-end"),
     "6": ("bench_throttle.py", "end-to-end"),
     "7": ("bench_polling.py", "end-to-end"),
+    "11": ("bench_shared_budget.py", "end-to-end"),
 }
 LIMIT_SECONDS = 60.0
 

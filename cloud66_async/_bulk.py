@@ -82,10 +82,21 @@ else:
     Outcome = _Outcome
 
 
+#: One worker task is started per unit of concurrency, at once: 2**63 would never finish
+#: starting. The client's rate limit and connection pool bound useful concurrency far lower.
+MAX_CONCURRENCY = 1000
+
+
 def check_arguments(items: object, fn: object, concurrency: object) -> None:
     """Reject bad arguments at the call, before any work starts."""
-    if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
-        raise ConfigError(f"concurrency must be an integer >= 1, got {concurrency!r}")
+    if (
+        isinstance(concurrency, bool)
+        or not isinstance(concurrency, int)
+        or not 1 <= concurrency <= MAX_CONCURRENCY
+    ):
+        raise ConfigError(
+            f"concurrency must be an integer from 1 to {MAX_CONCURRENCY}, got {concurrency!r}"
+        )
     if not callable(fn):
         raise ConfigError("fn must be a callable returning an awaitable")
     if not isinstance(items, (Iterable, AsyncIterable)):

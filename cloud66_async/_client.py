@@ -10,6 +10,7 @@ Only the package's ``__init__`` imports this module.
 
 from __future__ import annotations
 
+import inspect
 import re
 import time
 from collections.abc import AsyncIterable, Awaitable, Callable, Iterable, Mapping
@@ -22,17 +23,22 @@ from ._decode import Decoder
 from ._exceptions import ConfigError
 from ._hooks import Hooks
 from ._options import (
+    DEFAULT_MAX_RESPONSE_BYTES,
     RateLimit,
     RetryPolicy,
     Timeout,
+    check_header_value,
+    check_max_response_bytes,
     default_home,
     environ,
     resolve_base_url,
+    resolve_limit_store,
     resolve_token,
 )
 from ._pipeline import Engine, RawResponse, Requester, capturing, collect_raw, stop_capturing
+from ._store import SharedLimits, open_limit_store
 from ._tasks import Stream
-from ._throttle import Clock, RateLimiter, RateLimitState, Slots, ThrottleGate
+from ._throttle import Clock, Gate, Limiter, RateLimiter, RateLimitState, Slots, ThrottleGate
 from ._transport import AIOHTTP_VERSION, AiohttpTransport, ClientSession, TraceConfig, Transport
 from ._version import __version__
 from .resources import (
@@ -85,6 +91,15 @@ class Client:
     closes it), ``account_id`` to act for one organisation (``X-Account``), ``hooks`` to observe
     every attempt, and ``trace_configs`` for the session the client makes. ``transport``
     replaces the network altogether (a :class:`MockTransport` in tests); the client closes it.
+    ``max_response_bytes`` (32 MiB) is the largest answer body read, counted after
+    decompression: a larger one raises :class:`ResponseTooLargeError` without being read
+    further, whatever the transport.
+
+    ``limit_store`` (default: ``CLOUD66_LIMIT_STORE``, else none) is a Redis or Valkey URL
+    (``redis://host:6379/0``, ``rediss://...``, ``unix:///path/redis.sock``) where the rate
+    budget and the throttle gate live, shared by every client of the same token that uses it,
+    in any process on any host (install the ``redis`` extra). When it is down or too slow,
+    requests raise :class:`LimitStoreError` before being sent.
     """
 
     stacks: StacksManager
@@ -119,9 +134,12 @@ class Client:
         hooks: Hooks | None = None,
         trace_configs: list[TraceConfig] | None = None,
         transport: Transport | None = None,
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
+        limit_store: str | None = None,
         _env: Mapping[str, str] | None = None,
         _home: Path | None = None,
         _clock: Clock | None = None,
+        _server_clock: Clock | None = None,
     ) -> None:
         env = environ() if _env is None else _env
         home = default_home() if _home is None else _home
@@ -133,41 +151,76 @@ class Client:
             limit = rate_limit
         else:
             raise ConfigError("rate_limit must be a RateLimit or None")
+        if session is not None and not isinstance(session, ClientSession):
+            raise ConfigError(
+                f"session must be an aiohttp.ClientSession, got {type(session).__name__}"
+            )
+        if trace_configs is not None and (
+            not isinstance(trace_configs, (list, tuple))
+            or not all(isinstance(t, TraceConfig) for t in trace_configs)
+        ):
+            raise ConfigError("trace_configs must be a list of aiohttp.TraceConfig")
         if session is not None and trace_configs:
             raise ConfigError("trace_configs only apply to a session the client makes itself")
         if transport is not None and (session is not None or trace_configs):
             raise ConfigError("session and trace_configs apply to the SDK's own transport only")
         if transport is not None and not isinstance(transport, Transport):
             raise ConfigError("transport must have async send(request, *, timeout) and close()")
-        if account_id is not None and not isinstance(account_id, (str, int)):
-            raise ConfigError("account_id must be a string or an integer")
+        if isinstance(account_id, int) and not isinstance(account_id, bool):
+            if account_id < 1:
+                raise ConfigError(f"account_id must be >= 1, got {account_id}")
+            account_id = str(account_id)
+        if account_id is not None:
+            account_id = check_header_value("account_id", account_id)
         if hooks is not None and not isinstance(hooks, Hooks):
             raise ConfigError("hooks must be a cloud66_async.Hooks")
-        if user_agent is not None and not isinstance(user_agent, str):
-            raise ConfigError("user_agent must be a string")
+        if user_agent is not None:
+            user_agent = check_header_value("user_agent", user_agent)
         concurrency = _check_concurrency(max_concurrency)
+        max_bytes = check_max_response_bytes(max_response_bytes)
+        checked_timeout = _check_timeout(timeout)
+        checked_retry = _check_retry(retry)
+        store = resolve_limit_store(limit_store, env)
         clock = time.monotonic if _clock is None else _clock
+        limiter: Limiter | None = RateLimiter(limit, clock=clock) if limit is not None else None
+        gate: Gate = ThrottleGate(clock=clock)
+        self._limits: SharedLimits | None = None
+        if store is not None:
+            # Last: nothing below can fail, so the store's connections are always closed.
+            self._limits = open_limit_store(
+                store,
+                token=resolved_token,
+                rate_limit=limit,
+                lease=_lease(checked_timeout),
+                clock=clock,
+                server_clock=_server_clock,
+            )
+            limiter, gate = self._limits.limiter, self._limits.gate
         engine = Engine(
             token=resolved_token,
             base_url=resolved_url,
-            account_id=None if account_id is None else str(account_id),
+            account_id=account_id,
             user_agent=user_agent or _sansio.user_agent(__version__, AIOHTTP_VERSION),
             transport=transport
             if transport is not None
             else AiohttpTransport(
-                session, trace_configs=trace_configs, connection_limit=max(100, concurrency)
+                session,
+                trace_configs=trace_configs,
+                connection_limit=max(100, concurrency),
+                max_response_bytes=max_bytes,
             ),
-            limiter=RateLimiter(limit, clock=clock) if limit is not None else None,
-            gate=ThrottleGate(clock=clock),
+            limiter=limiter,
+            gate=gate,
             decoder=Decoder(),
             hooks=hooks or Hooks(),
             clock=clock,
             limit_max_wait=limit.max_wait if limit is not None else None,
+            max_response_bytes=max_bytes,
         )
         requester = Requester(
             engine,
-            timeout=_check_timeout(timeout),
-            retry=_check_retry(retry),
+            timeout=checked_timeout,
+            retry=checked_retry,
             slots=Slots(concurrency),
         )
         self._setup(requester, is_view=False)
@@ -244,10 +297,15 @@ class Client:
         """Close the session the client made (a shared one is left open).
 
         Closing a view made by :meth:`with_options` closes nothing: the parent owns the session.
+        With a ``limit_store``, the client's connections to it are closed too.
         """
         if self._is_view:
             return
-        await self._requester.engine.close()
+        try:
+            await self._requester.engine.close()
+        finally:
+            if self._limits is not None:
+                await self._limits.aclose()
 
     def with_options(
         self,
@@ -275,6 +333,7 @@ class Client:
             slots=slots,
         )
         view = Client.__new__(Client)
+        view._limits = None  # the parent's to close
         view._setup(requester, is_view=True)
         return view
 
@@ -301,6 +360,10 @@ class Client:
         The answer is the first one the call got (for ``wait=True`` calls, the answer that
         started the work, not the polls).
         """
+        if not inspect.isawaitable(call):
+            raise ConfigError(
+                f"raw_response needs an SDK call (an awaitable), got {type(call).__name__}"
+            )
         return await collect_raw(call)
 
     async def request(
@@ -388,6 +451,13 @@ def _raw_callable(fn: Callable[..., Any]) -> Callable[..., Any]:
         return collect_raw(result, capture)
 
     return call
+
+
+def _lease(timeout: Timeout) -> float:
+    """How long a request may hold a shared slot (the probe, the over-budget slot) before the
+    store hands it on: a process that died holding it gives it up after this."""
+    longest = timeout.total if timeout.total is not None else 60.0
+    return min(longest, 300.0) + 10.0
 
 
 def _check_timeout(timeout: Timeout | float | None) -> Timeout:

@@ -29,10 +29,12 @@ the field and what was wrong: ``Stack.status: expected int, got 'abc'``.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import re
 import types
 import typing
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
 from typing import Any, TypeVar, Union, get_args, get_origin
 
@@ -48,12 +50,15 @@ from cattrs.errors import (
 from cattrs.gen import make_dict_structure_fn, override
 
 from ._exceptions import DecodeError
+from ._sansio import short_repr
 from ._timeparse import format_timestamp, parse_timestamp
 from .models.actions import Action
 from .models.stacks import _TolerantIntEnum
 
 __all__ = [
     "ModelConverter",
+    "OutOfTime",
+    "checking",
     "format_timestamp",
     "make_converter",
     "parse_timestamp",
@@ -69,6 +74,54 @@ _NoneType = type(None)
 _SCALARS = frozenset({str, int, float, bool, _NoneType})
 _MAX_REPR = 60
 
+# A decode error names the first failing items; looking for more stops after this many, so
+# a hostile list of a million bad items fails in microseconds, not minutes.
+_MAX_FAILURES = 10
+
+# Sequences longer than this call the decode's deadline check every this many items.
+_CHECK_EVERY = 256
+
+
+class OutOfTime(BaseException):
+    """Raised by a deadline check to stop a decode.
+
+    A BaseException, so that it passes through the ``except Exception`` with which cattrs
+    collects field errors; :class:`~cloud66_async._decode.Decoder` turns it into
+    :class:`~cloud66_async.RequestTimeoutError`. It never reaches users.
+    """
+
+
+# The deadline check of the decode in progress (see :func:`checking`), or None.
+_check: contextvars.ContextVar[Callable[[], None] | None] = contextvars.ContextVar(
+    "cloud66_async_decode_check", default=None
+)
+
+
+@contextlib.contextmanager
+def checking(check: Callable[[], None]) -> Iterator[None]:
+    """Call ``check()`` every few hundred items of every sequence decoded in this block.
+
+    ``check`` raises :class:`OutOfTime` to stop the decode (the decoder's deadline); only long
+    sequences pay for it, one call per :data:`_CHECK_EVERY` items.
+    """
+    token = _check.set(check)
+    try:
+        yield
+    finally:
+        _check.reset(token)
+
+
+def _each(values: Any, hook: Hook, item_type: Any) -> list[Any]:
+    """``[hook(v, item_type) for v in values]``, checking the deadline between batches."""
+    check = _check.get() if len(values) > _CHECK_EVERY else None
+    if check is None:
+        return [hook(item, item_type) for item in values]
+    out: list[Any] = []
+    for start in range(0, len(values), _CHECK_EVERY):
+        check()
+        out += [hook(item, item_type) for item in values[start : start + _CHECK_EVERY]]
+    return out
+
 
 # --------------------------------------------------------------------------- leaf hooks
 # Every hook takes (value, type) as cattrs expects. The common case is checked first with an
@@ -76,10 +129,7 @@ _MAX_REPR = 60
 
 
 def _show(value: object) -> str:
-    text = repr(value)
-    if len(text) > _MAX_REPR:
-        text = text[: _MAX_REPR - 3] + "..."
-    return text
+    return short_repr(value, _MAX_REPR)
 
 
 def _wrong(expected: str, value: object) -> TypeError:
@@ -321,7 +371,7 @@ def _sequence_factory(t: Any, conv: Converter) -> Hook:
         def structure_sequence(value: Any, _: Any) -> Any:
             if not isinstance(value, list | tuple):
                 raise _wrong("a JSON array", value)
-            return make([item_hook(item, item_type) for item in value])
+            return make(_each(value, item_hook, item_type))
 
         return structure_sequence
 
@@ -330,13 +380,18 @@ def _sequence_factory(t: Any, conv: Converter) -> Hook:
             raise _wrong("a JSON array", value)
         result: list[Any] = []
         errors: list[Exception] = []
+        check = _check.get() if len(value) > _CHECK_EVERY else None
         for index, item in enumerate(value):
+            if check is not None and index % _CHECK_EVERY == 0:
+                check()
             try:
                 result.append(item_hook(item, item_type))
             except Exception as exc:  # collected, as cattrs does
                 note = IterableValidationNote(f"Structuring {t} @ index {index}", index, item_type)
                 exc.__notes__ = [*getattr(exc, "__notes__", []), note]
                 errors.append(exc)
+                if len(errors) >= _MAX_FAILURES:
+                    break
         if errors:
             raise IterableValidationError(f"While structuring {t}", errors, t)
         return make(result)
@@ -432,7 +487,9 @@ _SECRET_FIELDS = frozenset(
 )
 
 
-def _decode_error(root: Any, leaves: list[tuple[str, type | None, Any]]) -> DecodeError:
+def _decode_error(
+    root: Any, leaves: list[tuple[str, type | None, Any]], *, partial: bool = False
+) -> DecodeError:
     path, owner, leaf = leaves[0]
     root_name = _type_name(root)
     where = root_name
@@ -445,8 +502,9 @@ def _decode_error(root: Any, leaves: list[tuple[str, type | None, Any]]) -> Deco
     message = f"{where}: {'wrong type (value hidden)' if secret else _describe_leaf(leaf)}"
     if len(leaves) > 1:
         others = ", ".join(p or "<root>" for p, _, _ in leaves[1:4])
-        more = "" if len(leaves) <= 4 else ", ..."
-        message += f" (and {len(leaves) - 1} more: {others}{more})"
+        more = "" if len(leaves) <= 4 and not partial else ", ..."
+        count = f"at least {len(leaves) - 1}" if partial else f"{len(leaves) - 1}"
+        message += f" (and {count} more: {others}{more})"
     return DecodeError(message, path=path, model=root_name)
 
 
@@ -512,7 +570,7 @@ class ModelConverter:
         if isinstance(data, list):
             hook = self._fast_hook(cls)
             try:
-                return [hook(item, cls) for item in data]
+                return _each(data, hook, cls)
             except Exception:  # decoded again below, to find the failing field
                 pass
         else:
@@ -525,12 +583,19 @@ class ModelConverter:
         result: list[T] = []
         leaves: list[tuple[str, type | None, Any]] = []
         first: BaseException | None = None
+        failures = 0
+        check = _check.get() if len(data) > _CHECK_EVERY else None
         for index, item in enumerate(data):
+            if check is not None and index % _CHECK_EVERY == 0:
+                check()
             try:
                 result.append(detailed(item, cls))
             except _DECODE_FAILURES as exc:
                 first = first or exc
                 _leaves(exc, f"[{index}]", cls if _is_model(cls) else None, leaves)
+                failures += 1
+                if failures >= _MAX_FAILURES and index + 1 < len(data):
+                    raise _decode_error(cls, leaves, partial=True) from first
         if first is not None:
             raise _decode_error(cls, leaves) from first
         return result

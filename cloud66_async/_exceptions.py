@@ -9,7 +9,8 @@ exception escapes untranslated (cancellation excepted)::
     ├── EventLoopError               the client's connections belong to another event loop
     ├── TransportError               connection failures
     │   ├── RequestTimeoutError      connect/read/total timeouts
-    │   └── ResponseTooLargeError    an answer larger than max_response_bytes
+    │   ├── ResponseTooLargeError    an answer larger than max_response_bytes
+    │   └── LimitStoreError          the shared limit store (Redis) is down or too slow
     ├── APIError                     any non-2xx answer (status, error, description, details, ...)
     │   ├── BadRequestError          400 bad_request
     │   ├── AuthenticationError      401 unauthenticated
@@ -24,6 +25,7 @@ exception escapes untranslated (cancellation excepted)::
     ├── DecodeError                  a payload that does not fit its model (names the field)
     ├── StackNotFoundError           stacks.find: no stack has that name (and environment)
     ├── AmbiguousStackError          stacks.find: several stacks do (``candidates``)
+    ├── StackLookupError             a wait could not find the stack stacks.create made (it exists)
     ├── ActionFailedError            a stack action finished with finished_success false
     ├── DeploymentFailedError        a deployment finished with an outcome other than success
     └── WaitTimeoutError             a wait ran out of time (carries the last state seen)
@@ -52,6 +54,7 @@ __all__ = [
     "DeploymentFailedError",
     "Cloud66Warning",
     "EventLoopError",
+    "LimitStoreError",
     "NotFoundError",
     "NotImplementedByAPIError",
     "PermissionDeniedError",
@@ -59,6 +62,7 @@ __all__ = [
     "ResponseTooLargeError",
     "ServerError",
     "ServerTimeoutError",
+    "StackLookupError",
     "StackNotFoundError",
     "ThrottledError",
     "TransportError",
@@ -150,6 +154,22 @@ class ResponseTooLargeError(TransportError):
     def __init__(self, message: str, *, method: str, url: str, limit: int, **kwargs: Any) -> None:
         super().__init__(message, method=method, url=url, **kwargs)
         self.limit = limit
+
+
+class LimitStoreError(TransportError):
+    """The shared limit store failed: unreachable, refused the client, or did not answer in time.
+
+    The store is ``Client(limit_store=...)``, a Redis or Valkey server. Raised before the
+    request is sent (``sent`` is false), within the store's timeouts (one second to connect and
+    one for each answer unless its URL says otherwise), and never replaced by a client-side
+    budget of this process alone: that would spend the shared budget once per process.
+    ``store`` is the store's URL with its password hidden; ``method`` and ``url`` are empty
+    (the store, not an API request, failed).
+    """
+
+    def __init__(self, message: str, *, store: str) -> None:
+        super().__init__(message, method="", url="", sent=False)
+        self.store = store
 
 
 class APIError(Cloud66Error):
@@ -291,6 +311,33 @@ class AmbiguousStackError(Cloud66Error):
         self.name = name
         self.environment = environment
         self.candidates = candidates
+
+
+class StackLookupError(Cloud66Error):
+    """The stack that ``stacks.create`` made could not be found to wait on it.
+
+    The stack WAS created: do not create it again. ``action`` is its ``stack_create`` action,
+    ``name`` and ``environment`` the stack's, ``candidates`` the stacks of that name and
+    environment that were seen (several when none could be told apart), and ``__cause__``
+    what made the lookup fail (a throttled, failed or refused request). Find the stack with
+    ``client.stacks.find(name, environment=environment)`` (or ``cloud66-async stacks get NAME
+    -e ENVIRONMENT``), or wait on ``action`` again later.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        action: Any,
+        name: str,
+        environment: str,
+        candidates: list[Any] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.action = action
+        self.name = name
+        self.environment = environment
+        self.candidates = list(candidates or [])
 
 
 class ActionFailedError(Cloud66Error):

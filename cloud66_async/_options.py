@@ -1,16 +1,17 @@
 """Client settings as small frozen values: timeouts, the retry policy, the rate limit, and the
-token and base URL lookup and validation. Everything here is pure or reads local configuration
-only; it imports nothing of the package but the exceptions."""
+token, base URL and limit store lookup and validation. Everything here is pure or reads local
+configuration only; it imports nothing of the package but the exceptions."""
 
 from __future__ import annotations
 
 import ipaddress
 import json
+import math
 import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Final
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 import attrs
 
@@ -18,33 +19,56 @@ from ._exceptions import ConfigError
 
 __all__ = [
     "DEFAULT_BASE_URL",
+    "DEFAULT_MAX_RESPONSE_BYTES",
     "RateLimit",
     "RetryPolicy",
+    "StoreAddress",
     "Timeout",
     "check_base_url",
+    "check_max_response_bytes",
+    "check_limit_store",
+    "check_header_value",
     "resolve_base_url",
+    "resolve_limit_store",
     "resolve_token",
 ]
 
 DEFAULT_BASE_URL: Final = "https://app.cloud66.com/api/3"
 
+#: The largest answer body a client reads (after decompression): far above any real answer
+#: (a page of 30 servers is 26 kB), low enough that a broken or hostile server cannot make a
+#: client hold hundreds of megabytes.
+DEFAULT_MAX_RESPONSE_BYTES: Final = 32 * 1024 * 1024
+#: The longest token accepted: Cloud 66 tokens are 64 characters; this leaves room for other
+#: formats while refusing a pasted file before it becomes an 8 KiB header a server rejects.
+MAX_TOKEN: Final = 4096
+
+
+def _is_number(value: object) -> bool:
+    # bool is an int to Python, never a number of seconds or a count to a user.
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
 
 def _positive(_inst: object, attr: attrs.Attribute[Any], value: float | None) -> None:
-    if value is not None and not value > 0:
+    if value is not None and not (_is_number(value) and value > 0):
         raise ConfigError(f"{attr.name} must be a positive number of seconds, got {value!r}")
 
 
+def _timeout(_inst: object, attr: attrs.Attribute[Any], value: float | None) -> None:
+    # inf is refused: None already means "no limit", and aiohttp cannot convert inf.
+    if value is not None and not (_is_number(value) and 0 < value < float("inf")):
+        raise ConfigError(
+            f"{attr.name} must be a positive, finite number of seconds or None, got {value!r}"
+        )
+
+
 def _non_negative(_inst: object, attr: attrs.Attribute[Any], value: float) -> None:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value >= 0:
+    if not (_is_number(value) and value >= 0):
         raise ConfigError(f"{attr.name} must be a number >= 0, got {value!r}")
 
 
 def _positive_finite(_inst: object, attr: attrs.Attribute[Any], value: float) -> None:
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, (int, float))
-        or not 0 < value < float("inf")
-    ):
+    if not (_is_number(value) and 0 < value < float("inf")):
         raise ConfigError(f"{attr.name} must be a positive number of seconds, got {value!r}")
 
 
@@ -53,17 +77,29 @@ def _non_negative_or_none(_inst: object, attr: attrs.Attribute[Any], value: floa
         _non_negative(_inst, attr, value)
 
 
+def _count(low: int) -> Any:
+    """A validator for an integer count of at least ``low``."""
+
+    def check(_inst: object, attr: attrs.Attribute[Any], value: int) -> None:
+        if not (isinstance(value, int) and not isinstance(value, bool) and value >= low):
+            raise ConfigError(f"{attr.name} must be an integer >= {low}, got {value!r}")
+
+    return check
+
+
 @attrs.frozen
 class Timeout:
     """How long one HTTP attempt may take, in seconds (``None`` means no limit for that part).
 
-    ``total`` bounds the whole attempt, ``connect`` the wait for a connection (pool included),
-    ``read`` the silence allowed between two chunks of the answer.
+    ``total`` bounds the whole attempt: connecting, sending, reading the answer and decoding
+    it (a body still arriving, or still being decoded, when it runs out ends in
+    :class:`~cloud66_async.RequestTimeoutError`). ``connect`` bounds the wait for a connection
+    (pool included), ``read`` the silence allowed between two chunks of the answer.
     """
 
-    total: float | None = attrs.field(default=60.0, validator=_positive)
-    connect: float | None = attrs.field(default=10.0, validator=_positive)
-    read: float | None = attrs.field(default=None, validator=_positive)
+    total: float | None = attrs.field(default=60.0, validator=_timeout)
+    connect: float | None = attrs.field(default=10.0, validator=_timeout)
+    read: float | None = attrs.field(default=None, validator=_timeout)
 
 
 @attrs.frozen
@@ -86,7 +122,7 @@ class RetryPolicy:
       requests). Must be positive.
     """
 
-    retries: int = attrs.field(default=2, validator=attrs.validators.ge(0))
+    retries: int = attrs.field(default=2, validator=_count(0))
     backoff: float = attrs.field(default=0.5, validator=_non_negative)
     backoff_max: float = attrs.field(default=8.0, validator=_non_negative)
     throttle_max_wait: float = attrs.field(default=300.0, validator=_non_negative)
@@ -112,7 +148,7 @@ class RateLimit:
     waits as long as the window needs, which is never more than ``per`` seconds.
     """
 
-    requests: int = attrs.field(default=3000, validator=attrs.validators.gt(0))
+    requests: int = attrs.field(default=3000, validator=_count(1))
     per: float = attrs.field(default=3600.0, validator=_positive)
     max_wait: float | None = attrs.field(default=None, validator=_non_negative_or_none)
 
@@ -133,9 +169,11 @@ def resolve_token(token: str | None, env: Mapping[str, str], home: Path | None) 
     The token file is ``~/.cloud66/cx.json`` (the official toolbelt's), field ``AccessToken``.
     """
     found = _find_token(token, env, home)
-    if any(ord(c) < 0x20 or ord(c) == 0x7F for c in found):
-        # The message never repeats the token.
+    # The messages never repeat the token.
+    if any(ord(c) < 0x20 or ord(c) == 0x7F or 0xD800 <= ord(c) <= 0xDFFF for c in found):
         raise ConfigError("the token contains control characters (a pasting accident?)")
+    if len(found) > MAX_TOKEN:
+        raise ConfigError(f"the token is longer than {MAX_TOKEN} characters (a pasting accident?)")
     return found
 
 
@@ -187,6 +225,13 @@ def check_base_url(base_url: str) -> str:
     return base_url.rstrip("/")
 
 
+def check_max_response_bytes(value: object) -> int:
+    """Validate ``max_response_bytes``: a whole number of bytes, at least 1."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ConfigError(f"max_response_bytes must be an integer >= 1 (bytes), got {value!r}")
+    return value
+
+
 def _is_loopback(host: str) -> bool:
     # An address, not a name that merely starts with "127." (127.evil.example is not loopback).
     if host.lower() == "localhost":
@@ -197,10 +242,201 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
+#: The longest header value the client sends of its own settings (User-Agent, X-Account); far
+#: past any real one, far below the 8 KiB line limit of common servers and proxies.
+MAX_HEADER_VALUE = 1024
+
+
+def check_header_value(name: str, value: object) -> str:
+    """Validate a setting sent as a header value: a string without control characters.
+
+    CR, LF or NUL would let a value add headers of its own (aiohttp refuses them later, with a
+    ``ValueError``, at the first request); a lone surrogate cannot be encoded at all.
+    """
+    if not isinstance(value, str):
+        raise ConfigError(f"{name} must be a string, got {type(value).__name__}")
+    if not value.strip():
+        raise ConfigError(f"{name} must not be empty or blank")
+    if len(value) > MAX_HEADER_VALUE:
+        raise ConfigError(f"{name} must be at most {MAX_HEADER_VALUE} characters")
+    if any(ord(c) < 0x20 or ord(c) == 0x7F or 0xD800 <= ord(c) <= 0xDFFF for c in value):
+        raise ConfigError(f"{name} must not contain control characters (CR, LF, NUL, ...)")
+    return value
+
+
 def resolve_base_url(base_url: str | None, env: Mapping[str, str]) -> str:
     """The base URL: the argument, ``CLOUD66_URL``, then the public API's."""
     chosen = base_url or env.get("CLOUD66_URL", "").strip() or DEFAULT_BASE_URL
     return check_base_url(chosen)
+
+
+# ------------------------------------------------------------------------------ limit store
+
+STORE_SCHEMES: Final = ("redis", "rediss", "unix")
+#: Seconds allowed for connecting to the limit store, and for each of its answers, unless the
+#: URL says otherwise (``?socket_connect_timeout=``, ``?socket_timeout=``).
+STORE_CONNECT_TIMEOUT: Final = 1.0
+STORE_COMMAND_TIMEOUT: Final = 1.0
+_STORE_OPTIONS: Final = (
+    "db",
+    "socket_timeout",
+    "socket_connect_timeout",
+    "ssl_cert_reqs",
+    "ssl_ca_certs",
+    "ssl_check_hostname",
+)
+_CERT_REQS: Final = ("none", "optional", "required")
+_TRUE: Final = ("1", "true", "yes", "on")
+_FALSE: Final = ("0", "false", "no", "off")
+
+
+@attrs.frozen
+class StoreAddress:
+    """A limit store URL, checked and taken apart (see :func:`check_limit_store`).
+
+    ``shown`` is the URL with its password replaced by ``***``: the form every message uses.
+    """
+
+    scheme: str
+    shown: str
+    host: str | None = None
+    port: int = 6379
+    path: str | None = None  # the socket of a unix:// URL
+    db: int = 0
+    username: str | None = attrs.field(default=None, repr=False)
+    password: str | None = attrs.field(default=None, repr=False)
+    connect_timeout: float = STORE_CONNECT_TIMEOUT
+    command_timeout: float = STORE_COMMAND_TIMEOUT
+    ssl_cert_reqs: str | None = None
+    ssl_ca_certs: str | None = None
+    ssl_check_hostname: bool | None = None
+
+    @property
+    def bound(self) -> float:
+        """The longest one exchange with the store may take: a connection, then an answer."""
+        return self.connect_timeout + self.command_timeout
+
+
+def _bad_store(url: str, why: str) -> ConfigError:
+    return ConfigError(f"limit_store {_hide_password(url)!r} {why}")
+
+
+def _hide_password(url: str) -> str:
+    try:
+        parts = urlsplit(url)
+        password = parts.password
+    except ValueError:
+        return "<not a URL>"
+    if not password:
+        return url
+    user, _, host = parts.netloc.rpartition("@")
+    name = user.partition(":")[0]
+    return parts._replace(netloc=f"{name}:***@{host}").geturl()
+
+
+def check_limit_store(url: str) -> StoreAddress:
+    """Validate a limit store URL and take it apart.
+
+    Accepted: ``redis://[user:password@]host[:port][/db]``, ``rediss://...`` (TLS) and
+    ``unix://[user:password@]/path/to/socket``, with the query options ``db``,
+    ``socket_timeout`` and ``socket_connect_timeout`` (seconds), and for ``rediss://``
+    ``ssl_cert_reqs`` (``none``, ``optional``, ``required``), ``ssl_ca_certs`` (a file) and
+    ``ssl_check_hostname``. Anything else is a :class:`ConfigError`, raised before any I/O.
+    """
+    if not isinstance(url, str):
+        raise ConfigError(f"limit_store must be a URL string, got {type(url).__name__}")
+    if not url.strip() or any(c.isspace() or ord(c) < 0x20 or ord(c) == 0x7F for c in url):
+        raise _bad_store(url, "is empty or has whitespace or control characters")
+    try:
+        parts = urlsplit(url)
+        hostname, port = parts.hostname, parts.port
+        username, password = parts.username, parts.password
+    except ValueError as exc:
+        raise _bad_store(url, f"is not a valid URL: {exc}") from None
+    scheme = parts.scheme.lower()
+    if scheme not in STORE_SCHEMES:
+        raise _bad_store(
+            url,
+            "must start with redis://, rediss:// (TLS) or unix:// (a socket), "
+            'e.g. "redis://localhost:6379/0"',
+        )
+    if parts.fragment:
+        raise _bad_store(url, "must not have a fragment")
+    options: dict[str, str] = {}
+    for name, value in parse_qsl(parts.query, keep_blank_values=True):
+        if name not in _STORE_OPTIONS:
+            raise _bad_store(
+                url, f"has the unknown option {name!r} (known: {', '.join(_STORE_OPTIONS)})"
+            )
+        if name in options:
+            raise _bad_store(url, f"gives the option {name!r} twice")
+        options[name] = value
+    shown = _hide_password(url)
+    fields: dict[str, Any] = {
+        "scheme": scheme,
+        "shown": shown,
+        "username": unquote(username) if username else None,
+        "password": unquote(password) if password is not None else None,
+    }
+    if scheme == "unix":
+        if hostname:
+            raise _bad_store(url, "must name a socket path: unix:///path/to/redis.sock")
+        if not parts.path or not parts.path.startswith("/") or parts.path == "/":
+            raise _bad_store(url, "must name a socket path: unix:///path/to/redis.sock")
+        fields["path"] = unquote(parts.path)
+        db_text = options.get("db", "0")
+    else:
+        if not hostname:
+            raise _bad_store(url, "has no host")
+        if port == 0:
+            raise _bad_store(url, "has port 0; give the port the store listens on")
+        fields["host"] = hostname
+        fields["port"] = 6379 if port is None else port
+        path = parts.path.strip("/")
+        if path and "db" in options:
+            raise _bad_store(url, "gives the database twice (in the path and as ?db=)")
+        db_text = options.get("db", path or "0")
+    if not db_text.isdigit():
+        raise _bad_store(url, f"names the database {db_text!r}; it must be a number >= 0")
+    fields["db"] = int(db_text)
+    for name, field in (
+        ("socket_connect_timeout", "connect_timeout"),
+        ("socket_timeout", "command_timeout"),
+    ):
+        if name in options:
+            try:
+                seconds = float(options[name])
+            except ValueError:
+                seconds = math.nan
+            if not 0 < seconds < math.inf:
+                raise _bad_store(url, f"has {name}={options[name]!r}: a positive number of seconds")
+            fields[field] = seconds
+    tls_options = [n for n in options if n.startswith("ssl_")]
+    if tls_options and scheme != "rediss":
+        raise _bad_store(url, f"has {tls_options[0]}, which only a rediss:// (TLS) URL takes")
+    if "ssl_cert_reqs" in options:
+        reqs = options["ssl_cert_reqs"].lower()
+        if reqs not in _CERT_REQS:
+            raise _bad_store(url, f"has ssl_cert_reqs={reqs!r}: one of {', '.join(_CERT_REQS)}")
+        fields["ssl_cert_reqs"] = reqs
+    if "ssl_ca_certs" in options:
+        if not options["ssl_ca_certs"]:
+            raise _bad_store(url, "has an empty ssl_ca_certs")
+        fields["ssl_ca_certs"] = options["ssl_ca_certs"]
+    if "ssl_check_hostname" in options:
+        flag = options["ssl_check_hostname"].lower()
+        if flag not in _TRUE + _FALSE:
+            raise _bad_store(url, f"has ssl_check_hostname={flag!r}: true or false")
+        fields["ssl_check_hostname"] = flag in _TRUE
+    return StoreAddress(**fields)
+
+
+def resolve_limit_store(limit_store: str | None, env: Mapping[str, str]) -> StoreAddress | None:
+    """The limit store: the argument, ``CLOUD66_LIMIT_STORE``, else ``None`` (in this process)."""
+    if limit_store is not None:
+        return check_limit_store(limit_store)
+    from_env = env.get("CLOUD66_LIMIT_STORE", "").strip()
+    return check_limit_store(from_env) if from_env else None
 
 
 def default_home() -> Path | None:

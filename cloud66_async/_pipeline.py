@@ -19,6 +19,7 @@ held.
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import json
 import logging
@@ -26,7 +27,7 @@ import math
 import sys
 import time
 import warnings
-from collections.abc import Awaitable, Mapping
+from collections.abc import Awaitable, Iterator, Mapping
 from typing import Any, Generic, TypeVar
 
 import anyio
@@ -38,8 +39,10 @@ from ._decode import Decoder
 from ._exceptions import (
     APIError,
     ClientClosedError,
+    Cloud66Error,
     Cloud66Warning,
     ConfigError,
+    DecodeError,
     ThrottledError,
     TransportError,
 )
@@ -50,6 +53,7 @@ from ._sansio import (
     Done,
     Fail,
     HTTPResponse,
+    Redactor,
     Retry,
     Throttled,
     build_headers,
@@ -72,7 +76,7 @@ from ._throttle import (
     Ticket,
     WaitTooLong,
 )
-from ._transport import HTTPRequest, Transport
+from ._transport import HTTPRequest, Transport, too_large
 
 __all__ = ["Answer", "Engine", "RawResponse", "Requester", "collect_raw"]
 
@@ -99,7 +103,11 @@ class RawResponse(Generic[T]):
 
 @attrs.frozen
 class Answer:
-    """The answer a request ended with, and which request it answered."""
+    """The answer a request ended with, and which request it answered.
+
+    ``deadline`` is when the attempt's ``Timeout.total`` runs out (``time.monotonic()``), or
+    ``None``: decoding the body must end by then too.
+    """
 
     status: int
     headers: Mapping[str, str]
@@ -107,6 +115,7 @@ class Answer:
     request_id: str
     method: str
     url: str
+    deadline: float | None = None
 
 
 @attrs.define
@@ -171,8 +180,15 @@ class Engine:
         hooks: Hooks,
         clock: Clock = time.monotonic,
         limit_max_wait: float | None = None,
+        max_response_bytes: int | None = None,
     ) -> None:
         self.token = token
+        # Everything kept from an answer that is not its data (errors, warnings, hook events,
+        # logs) goes through it first: a server that echoes the token must not leak it.
+        self.redactor = Redactor(token)
+        # The cap on answer bodies, checked here too for transports that do not stream
+        # (MockTransport, a user's own): whatever the transport, no larger body is decoded.
+        self.max_response_bytes = max_response_bytes
         # How long one request may wait for the client-side rate limit (RateLimit.max_wait).
         self.limit_max_wait = math.inf if limit_max_wait is None else limit_max_wait
         self.base_url = base_url
@@ -254,15 +270,54 @@ class Requester:
         body: Mapping[str, object] | None = None,
     ) -> T:
         """Send one request and decode its ``response`` into ``model``."""
+        answer = await self._send_one(method, template, path_params, params, body)
+        with _redacting(self.engine.redactor):
+            return self.engine.decoder.one(
+                answer.body,
+                model,
+                method=method,
+                url=answer.url,
+                request_id=answer.request_id,
+                deadline=answer.deadline,
+            )
+
+    async def one_or_none(
+        self,
+        method: str,
+        template: str,
+        path_params: Mapping[str, object],
+        model: type[T],
+        *,
+        params: Mapping[str, object] | None = None,
+        body: Mapping[str, object] | None = None,
+    ) -> T | None:
+        """Like :meth:`one`, for an answer the blueprint leaves undocumented: an empty body,
+        ``null`` or ``{"response": null}`` is ``None``."""
+        answer = await self._send_one(method, template, path_params, params, body)
+        with _redacting(self.engine.redactor):
+            return self.engine.decoder.one_or_none(
+                answer.body,
+                model,
+                method=method,
+                url=answer.url,
+                request_id=answer.request_id,
+                deadline=answer.deadline,
+            )
+
+    async def _send_one(
+        self,
+        method: str,
+        template: str,
+        path_params: Mapping[str, object],
+        params: Mapping[str, object] | None,
+        body: Mapping[str, object] | None,
+    ) -> Answer:
         url = build_url(self.engine.base_url, template, path_params)
         if params:
             query = encode_query(params)
             if query:
                 url = f"{url}?{query}"
-        answer = await self.send(method, url, None if body is None else _encode_body(body))
-        return self.engine.decoder.one(
-            answer.body, model, method=method, url=answer.url, request_id=answer.request_id
-        )
+        return await self.send(method, url, None if body is None else _encode_body(body))
 
     async def no_content(
         self,
@@ -289,18 +344,20 @@ class Requester:
         url = self.url(template, path_params)  # checks the arguments before anything is sent
         query = encode_query(params or {})
         page_url = f"{url}?{query}&page=" if query else f"{url}?page="
-        decoder = self.engine.decoder
+        decoder, redactor = self.engine.decoder, self.engine.redactor
 
         async def fetch(number: int) -> Page[T]:
             answer = await self.send("GET", f"{page_url}{number}", None)
-            info = decoder.page(
-                answer.body,
-                model,
-                requested=number,
-                method="GET",
-                url=answer.url,
-                request_id=answer.request_id,
-            )
+            with _redacting(redactor):
+                info = decoder.page(
+                    answer.body,
+                    model,
+                    requested=number,
+                    method="GET",
+                    url=answer.url,
+                    request_id=answer.request_id,
+                    deadline=answer.deadline,
+                )
             return Page(
                 items=info.items,
                 number=info.current,
@@ -324,12 +381,17 @@ class Requester:
             if query:
                 url = f"{url}?{query}"
         answer = await self.send(method, url, _encode_body(body))
-        payload = self.engine.decoder.json(
-            answer.body, method=method, url=answer.url, request_id=answer.request_id
-        )
-        if isinstance(payload, dict) and "response" in payload:
-            return unwrap(payload, url=answer.url)
-        return payload
+        with _redacting(self.engine.redactor):
+            payload = self.engine.decoder.json(
+                answer.body,
+                method=method,
+                url=answer.url,
+                request_id=answer.request_id,
+                deadline=answer.deadline,
+            )
+            if isinstance(payload, dict) and "response" in payload:
+                return unwrap(payload, url=answer.url)
+            return payload
 
     # ------------------------------------------------------------------ the attempt loop
 
@@ -364,6 +426,7 @@ class Requester:
                 )
                 spent += max(0.0, gate_waited - credit)
                 credit = 0.0
+                began = time.monotonic()
                 result, elapsed = await self._attempt(
                     method, url, body, request_id, attempt, permit, ticket
                 )
@@ -374,6 +437,7 @@ class Requester:
                     request_id=request_id,
                     retries_used=retries_used,
                     policy=policy,
+                    redactor=engine.redactor,
                 )
                 closed_for = await self._report(result, decision, permit, ticket)
             finally:
@@ -382,6 +446,8 @@ class Requester:
             warning = None
             if isinstance(result, HTTPResponse):
                 warning = result.headers.get(WARNING_HEADER)
+                if warning is not None:
+                    warning = engine.redactor.text(warning)
                 if logger.isEnabledFor(logging.DEBUG):
                     self._after_answer(result, method, short_url, attempt, request_id, elapsed)
                 if warning is not None:
@@ -393,7 +459,16 @@ class Requester:
                     await emit(hooks.on_response, event)
             if type(decision) is Done:
                 assert isinstance(result, HTTPResponse)
-                answer = Answer(result.status, result.headers, result.body, request_id, method, url)
+                total = self.timeout.total
+                answer = Answer(
+                    result.status,
+                    result.headers,
+                    result.body,
+                    request_id,
+                    method,
+                    url,
+                    None if total is None else began + total,
+                )
                 _record(answer)
                 return answer
             if isinstance(decision, Retry):
@@ -441,6 +516,7 @@ class Requester:
                         retry_after=decision.retry_after
                         if decision.retry_after is not None
                         else closed_for,
+                        redactor=engine.redactor,
                     )
                 logger.info(
                     "%s %s throttled (503); every request of this client waits %.1fs",
@@ -460,6 +536,7 @@ class Requester:
             if isinstance(error, TransportError):
                 error.request_id = request_id
                 error.message = f"{error.message} (request id {request_id})"
+                error.args = (error.message,)
                 logger.debug("%s %s attempt %d failed: %s", method, short_url, attempt, error)
             elif isinstance(error, APIError) and isinstance(result, HTTPResponse):
                 _record(Answer(result.status, result.headers, result.body, request_id, method, url))
@@ -611,7 +688,12 @@ class Requester:
                     HTTPRequest(method, url, headers, body), timeout=self.timeout
                 )
             except TransportError as exc:
-                return exc, engine.clock() - started
+                # aiohttp's message may quote what the server sent (a garbled status line).
+                return _redact(exc, engine.redactor), engine.clock() - started
+            cap = engine.max_response_bytes
+            if cap is not None and len(response.body) > cap:
+                size = f"status {response.status}, {len(response.body):,} bytes"
+                return too_large(method, url, cap, size), engine.clock() - started
             if not isinstance(response.headers, (CIMultiDictProxy, CIMultiDict)):
                 response = _case_insensitive(response)
             return response, engine.clock() - started
@@ -682,10 +764,47 @@ class Requester:
             )
 
 
+E = TypeVar("E", bound=Cloud66Error)
+
+
+def _redact(error: E, redactor: Redactor) -> E:
+    """Remove the token from an error made from an answer's text (its message, a decode
+    error's path); drop what is chained to it when that shows the token too."""
+    clean = redactor.text(error.message)
+    if clean != error.message:
+        error.message = clean
+        error.args = (clean,)
+    if isinstance(error, DecodeError):
+        error.path = redactor.text(error.path)
+    link: BaseException | None = error.__cause__ or error.__context__
+    while link is not None:
+        shown = f"{link}{link.args!r}"
+        if redactor.text(shown) != shown:
+            error.__cause__ = error.__context__ = None
+            error.__suppress_context__ = True
+            break
+        link = link.__cause__ or link.__context__
+    return error
+
+
+@contextlib.contextmanager
+def _redacting(redactor: Redactor) -> Iterator[None]:
+    """Redact any SDK error raised inside (a decode error quotes the value it could not use)."""
+    try:
+        yield
+    except Cloud66Error as exc:
+        _redact(exc, redactor)
+        raise
+
+
 def _encode_body(body: Any) -> bytes | None:
     if body is None:
         return None
-    return json.dumps(body, separators=(",", ":")).encode()
+    try:
+        # allow_nan=False: NaN and infinities are not JSON, and a server would refuse them.
+        return json.dumps(body, separators=(",", ":"), allow_nan=False).encode()
+    except (TypeError, ValueError, RecursionError) as exc:
+        raise ConfigError(f"the request body cannot be sent as JSON: {exc}") from None
 
 
 def _case_insensitive(response: HTTPResponse) -> HTTPResponse:

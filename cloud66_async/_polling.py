@@ -3,6 +3,11 @@
 Every wait has a deadline, polls at intervals that grow with jitter up to a maximum, treats a
 throttled or failed poll as a reason to poll again (the client's gate already holds it back), and
 stops at once when cancelled.
+
+The action ``stacks.create`` returns does not know its stack's uid (the API's answer does not
+say it): a wait on it first looks the stack up by name and environment (:func:`locate`), with
+the same patience as a poll, and when that fails for good raises :class:`StackLookupError`,
+which says the stack exists, so that nobody creates it again.
 """
 
 from __future__ import annotations
@@ -11,30 +16,46 @@ import contextlib
 import functools
 import logging
 import random
+import shlex
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any, Protocol, TypeVar
 
 import anyio
+import attrs
 
 from . import _waits
 from ._exceptions import (
     ActionFailedError,
+    AmbiguousStackError,
     APIError,
+    Cloud66Error,
     ConfigError,
     DeploymentFailedError,
+    NotFoundError,
     NotImplementedByAPIError,
+    PermissionDeniedError,
     ServerError,
     ServerTimeoutError,
+    StackLookupError,
+    StackNotFoundError,
     ThrottledError,
     TransportError,
     WaitTimeoutError,
 )
 from ._hooks import emit
 from ._paging import Page
-from .models import Action, Deployment, RedeployResult
+from .models import Action, Deployment, RedeployResult, Stack
 
-__all__ = ["ActionSource", "DeploymentSource", "wait_action", "wait_deployment", "wait_many"]
+__all__ = [
+    "MAX_CANDIDATES",
+    "ActionSource",
+    "DeploymentSource",
+    "locate",
+    "wait_action",
+    "wait_deployment",
+    "wait_many",
+]
 
 logger = logging.getLogger("cloud66_async")
 
@@ -52,6 +73,10 @@ class ActionSource(Protocol):
         """One page of a stack's action list (newest first), ``stack_uid`` filled in."""
         ...
 
+    async def find_stack(self, name: str, environment: str) -> Stack:
+        """The one stack with that name and environment, as ``stacks.find`` finds it."""
+        ...
+
 
 class DeploymentSource(ActionSource, Protocol):
     """Where deployment waits read from."""
@@ -65,7 +90,14 @@ class DeploymentSource(ActionSource, Protocol):
         ...
 
 
+#: How many stacks of the same name and environment a lookup asks about the action, newest
+#: first, before it gives up telling them apart.
+MAX_CANDIDATES = 5
+
 DEFAULT_ACTION_TIMEOUT = 600.0
+#: An hour between two polls: far past any useful interval; a larger one (or inf) is a mistake
+#: that would leave a wait sleeping until its deadline without looking once.
+MAX_POLL_INTERVAL = 3600.0
 DEFAULT_DEPLOY_TIMEOUT = 3600.0
 _GROWTH = 1.5
 
@@ -74,8 +106,16 @@ class _Ticker:
     """Poll intervals that grow by half each tick, with +-10% jitter, never past the deadline."""
 
     def __init__(self, first: float, largest: float, deadline: float) -> None:
-        if not first > 0 or not largest > 0:
-            raise ConfigError("poll intervals must be positive numbers of seconds")
+        for value in (first, largest):
+            if (
+                isinstance(value, bool)
+                or not isinstance(value, (int, float))
+                or not 0 < value <= MAX_POLL_INTERVAL
+            ):
+                raise ConfigError(
+                    "poll intervals must be positive numbers of seconds, at most "
+                    f"{MAX_POLL_INTERVAL:g}, got {value!r}"
+                )
         self.interval = first
         self.largest = max(first, largest)
         self.deadline = deadline
@@ -121,14 +161,161 @@ async def _poll(fn: Callable[[], Awaitable[T]], deadline: float) -> T | None:
     return None
 
 
-def _check_action(action: Action) -> str:
+def _check_action(action: Action) -> None:
+    """Check that ``action`` can be waited on: its id, and its stack's uid, or else the name
+    and environment of the stack ``stacks.create`` made."""
     if not isinstance(action, Action):
         raise ConfigError(f"expected an Action, got {type(action).__name__}")
-    if not action.stack_uid:
+    if isinstance(action.id, bool) or not isinstance(action.id, int) or action.id < 1:
+        raise ConfigError(f"the action's id must be an integer >= 1, got {action.id!r}")
+    if action.stack_uid is not None:
+        if not _text(action.stack_uid):
+            raise ConfigError("the action's stack_uid must be a non-empty string")
+        return
+    if not (_text(action.stack_name) and _text(action.stack_environment)):
         raise ConfigError(
-            "this action has no stack_uid; pass Action(id=..., stack_uid=...) to wait on it"
+            "this action has no stack_uid; pass Action(id=..., stack_uid=...) to wait on it "
+            "(or, for a stack stacks.create made, Action(id=..., stack_name=..., "
+            "stack_environment=...))"
         )
-    return action.stack_uid
+
+
+def _text(value: object) -> bool:
+    return isinstance(value, str) and bool(value.strip())
+
+
+def _created(stack: Stack) -> float:
+    when = stack.created_at_iso or stack.created_at
+    return when.timestamp() if when is not None else float("-inf")
+
+
+async def _stack_of(source: ActionSource, action: Action) -> str:
+    """The uid of the stack ``action`` (a ``stacks.create`` action) belongs to.
+
+    One request when one stack has that name and environment. When several do (a stack
+    created twice), the action tells them apart: a stack's actions are its own, so the one
+    whose action list has this action's id is the one; they are asked newest first, at most
+    :data:`MAX_CANDIDATES` of them.
+    """
+    assert action.stack_name is not None and action.stack_environment is not None
+    try:
+        return (await source.find_stack(action.stack_name, action.stack_environment)).uid
+    except AmbiguousStackError as exc:
+        candidates: list[Stack] = list(exc.candidates)
+    for stack in sorted(candidates, key=_created, reverse=True)[:MAX_CANDIDATES]:
+        try:
+            await source.get_action(stack.uid, action.id)
+        except NotFoundError:
+            continue
+        return stack.uid
+    raise _Unresolved(candidates)
+
+
+class _Unresolved(Exception):
+    """Several stacks have the name and environment, and none could be shown to be the one."""
+
+    def __init__(self, candidates: list[Stack]) -> None:
+        super().__init__("several stacks have this name and environment")
+        self.candidates = candidates
+
+
+async def locate(
+    source: ActionSource, action: Action, *, seconds: float, deadline: float, ticker: _Ticker
+) -> Action:
+    """Return ``action`` with the uid of the stack ``stacks.create`` made filled in.
+
+    A throttled or failed lookup, or a stack not listed yet, is tried again at the next tick
+    until the deadline; a refused one (the token lacks the ``public`` scope, any other 4xx, an
+    answer that does not decode) ends at once. Either way the error is a
+    :class:`StackLookupError` saying the stack was created.
+    """
+    failure: Exception | None = None
+    late = False
+    first = True
+    while True:
+        if not first:
+            if ticker.expired():
+                break
+            await ticker.sleep()
+        first = False
+        remaining = deadline - _waits.monotonic()
+        if remaining <= 0:
+            break
+        with anyio.move_on_after(remaining) as scope:
+            try:
+                uid = await _stack_of(source, action)
+            except _Unresolved as exc:
+                raise _lookup_failed(action, None, exc.candidates) from None
+            except (APIError, TransportError, StackNotFoundError) as exc:
+                # Not listed yet (the list may lag behind the create), throttled, failed: look
+                # again at the next tick. Refused: there is no point.
+                if isinstance(exc, APIError) and not _transient(exc):
+                    raise _lookup_failed(action, exc, []) from exc
+                failure = exc
+                logger.info("lookup of the new stack failed (%s); again at the next tick", exc)
+            except Cloud66Error as exc:
+                raise _lookup_failed(action, exc, []) from exc
+            else:
+                return attrs.evolve(action, stack_uid=uid)
+        late = late or scope.cancelled_caught
+    raise _lookup_failed(action, failure, [], timed_out=seconds, late=late)
+
+
+def _lookup_failed(
+    action: Action,
+    failure: Exception | None,
+    candidates: list[Stack],
+    *,
+    timed_out: float | None = None,
+    late: bool = False,
+) -> StackLookupError:
+    name = action.stack_name or ""
+    environment = action.stack_environment or ""
+    if candidates:
+        listed = ", ".join(s.uid for s in candidates)
+        why = (
+            f"{len(candidates)} stacks have that name and environment ({listed}) and none of "
+            f"the newest {MAX_CANDIDATES} lists action {action.id}"
+        )
+    elif isinstance(failure, PermissionDeniedError):
+        why = (
+            "the token may not list stacks (it lacks the 'public' scope, which looking the "
+            f"stack up and following its build need): {failure}"
+        )
+    elif timed_out is not None:
+        why = f"it was not found within {timed_out:g}s"
+        if failure is not None:
+            why += f"; the last attempt: {failure}"
+        if late:
+            why += (
+                "; a lookup was still waiting for its answer (or held back by the rate limit "
+                "or throttling) when the time ran out"
+            )
+    else:
+        why = str(failure)
+    error = StackLookupError(
+        f"stack {name!r} in environment {environment!r} WAS created (action {action.id}), but "
+        f"its uid could not be looked up to wait on it: {why}. Do not create it again: find "
+        f"it with client.stacks.find({name!r}, environment={environment!r}) or "
+        f"`cloud66-async stacks get {_shell(name)} -e {_shell(environment)}`, or wait on "
+        "this action again later",
+        action=action,
+        name=name,
+        environment=environment,
+        candidates=candidates,
+    )
+    if failure is not None:
+        error.__cause__ = failure
+    return error
+
+
+def _shell(word: str) -> str:
+    return shlex.quote(word)
+
+
+def _check_progress(on_progress: object) -> None:
+    if on_progress is not None and not callable(on_progress):
+        raise ConfigError(f"on_progress must be a callable or None, got {on_progress!r}")
 
 
 def _finished(action: Action, *, raise_on_failure: bool = True) -> bool:
@@ -153,12 +340,17 @@ async def wait_action(
     on_progress: Callable[[Action], object] | None,
 ) -> Action:
     """Poll one action until it finishes (see :meth:`ActionsManager.wait`)."""
-    stack_uid = _check_action(action)
+    _check_action(action)
+    _check_progress(on_progress)
     seconds, deadline = _deadline(timeout, DEFAULT_ACTION_TIMEOUT)
     ticker = _Ticker(poll_interval, max_poll_interval, deadline)
     last = action
     if _finished(last):
         return last
+    if action.stack_uid is None:
+        action = await locate(source, action, seconds=seconds, deadline=deadline, ticker=ticker)
+    stack_uid = action.stack_uid
+    assert stack_uid is not None
     # An action known only by its id (from another process) is read at once.
     first = action.started_at is None
     while True:
@@ -192,8 +384,17 @@ async def wait_many(
     """Wait for several actions, reading each stack's action list once per tick."""
     for action in actions:
         _check_action(action)
+    _check_progress(on_progress)
+    if not isinstance(raise_on_failure, bool):
+        raise ConfigError(f"raise_on_failure must be True or False, got {raise_on_failure!r}")
     seconds, deadline = _deadline(timeout, DEFAULT_ACTION_TIMEOUT)
     ticker = _Ticker(poll_interval, max_poll_interval, deadline)
+    actions = [
+        a
+        if a.stack_uid is not None or a.finished_at is not None
+        else await locate(source, a, seconds=seconds, deadline=deadline, ticker=ticker)
+        for a in actions
+    ]
     latest: dict[tuple[str, int], Action] = {(a.stack_uid or "", a.id): a for a in actions}
     pending = {key for key, a in latest.items() if a.finished_at is None}
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import email.utils
 import functools
+import html
 import json
 import math
 import os
@@ -34,6 +35,7 @@ from ._exceptions import (
     NotFoundError,
     NotImplementedByAPIError,
     PermissionDeniedError,
+    ResponseTooLargeError,
     ServerError,
     ServerTimeoutError,
     ThrottledError,
@@ -45,12 +47,14 @@ from ._options import DEFAULT_BASE_URL, RetryPolicy, check_base_url
 __all__ = [
     "DEFAULT_BASE_URL",
     "DONE",
+    "ERROR_PARSE_MAX",
     "Decision",
     "Done",
     "Fail",
     "HTTPResponse",
     "PageInfo",
     "RateLimitHeaders",
+    "Redactor",
     "Retry",
     "Throttled",
     "backoff_delay",
@@ -69,6 +73,7 @@ __all__ = [
     "parse_retry_after",
     "quote_segment",
     "redact_url",
+    "short_repr",
     "throttle_delay",
     "unwrap",
     "user_agent",
@@ -103,9 +108,9 @@ def quote_segment(value: object) -> str:
     if isinstance(value, bool) or not isinstance(value, (str, int)):
         raise ConfigError(f"path argument {value!r} must be a string or an integer")
     text = str(value)
-    if not text:
-        raise ConfigError("path argument must not be empty")
-    quoted = quote(text, safe="")
+    if not text.strip():
+        raise ConfigError("path argument must not be empty or blank")
+    quoted = quote(_utf8("path argument", text), safe="")
     if set(text) == {"."}:
         quoted = "%2E" * len(text)
     return quoted
@@ -139,6 +144,108 @@ def redact_url(url: str) -> str:
     return url.split("?", 1)[0]
 
 
+# ----------------------------------------------------------------------------------- secrets
+
+# A credential after "Bearer" (RFC 6750's b64token), unless it is an auth-param of a
+# WWW-Authenticate challenge (Bearer realm="...", error="...").
+_BEARER = (
+    r"(?P<bearer>(?i:\bbearer)\s+)"
+    r"(?!(?i:realm|error|error_description|error_uri|scope)=)[\w.~+/-]+=*"
+)
+# What may follow the token's first characters when a value was cut short (short_repr's 60).
+_TOKEN_TAIL = r"[^\s\"'<>,;]*"
+_MIN_SECRET = 6  # shorter "tokens" would match ordinary words (the CLI's rule too)
+_PREFIX = 8  # a value cut short keeps no more than this much of the token
+_MAX_DEPTH = 100
+
+
+class Redactor:
+    """Removes the bearer token from text and data an answer brought.
+
+    A server that echoes the request (a debugging proxy, a buggy API release, an attacker) can
+    put the token in an error's description, details, headers or HTML page. Whatever the SDK
+    keeps from an answer that is not the answer's data (errors, log lines, warnings, hook
+    events) goes through :meth:`text` or :meth:`value` first. Replaced with a marker:
+
+    - the token, and the forms it takes inside other text: percent-encoded (either case of
+      hex digits), JSON-escaped (``\\/``, ``\\uXXXX``) and HTML-escaped;
+    - the token's first 8 characters and whatever follows them up to a delimiter, so a value
+      cut short for a message keeps no usable part of it;
+    - any ``Bearer <credential>``, whoever's it is.
+
+    The marker starts and ends with characters that are not in the token, so no replacement
+    can form a new occurrence: the token is nowhere in what comes out (a property test checks
+    it). Tokens shorter than 6 characters are not looked for (they would match ordinary words);
+    a real Cloud 66 token has 64.
+    """
+
+    __slots__ = ("_pattern", "marker")
+
+    def __init__(self, secret: str | None) -> None:
+        pieces: list[str] = []
+        self.marker = "<redacted>"
+        if secret is not None and len(secret) >= _MIN_SECRET:
+            if "<" in secret or ">" in secret or secret in self.marker:
+                spare = next(chr(c) for c in range(0x21, 0x110000) if chr(c) not in secret)
+                self.marker = spare * 3
+            forms = sorted(_forms(secret), key=len, reverse=True)
+            pieces += [_escape_form(form) for form in forms]
+            pieces.append(re.escape(secret[:_PREFIX]) + _TOKEN_TAIL)
+        self._pattern = re.compile("|".join([*pieces, _BEARER]))
+
+    def _sub(self, match: re.Match[str]) -> str:
+        # Only the credential goes: "Bearer " stays as the server wrote it.
+        bearer = match.group("bearer")
+        return self.marker if bearer is None else bearer + self.marker
+
+    def text(self, text: str) -> str:
+        """Return ``text`` with every form of the token (and any bearer credential) replaced."""
+        return self._pattern.sub(self._sub, text)
+
+    def value(self, value: Any, _depth: int = 0) -> Any:
+        """Return parsed JSON with the token removed from every string in it, keys included."""
+        if isinstance(value, str):
+            return self.text(value)
+        if isinstance(value, (dict, list, tuple)) and _depth > _MAX_DEPTH:
+            return self.marker  # deeper than any real error's details
+        if isinstance(value, dict):
+            return {self.value(k, _depth + 1): self.value(v, _depth + 1) for k, v in value.items()}
+        if isinstance(value, (list, tuple)):
+            return type(value)(self.value(v, _depth + 1) for v in value)
+        return value
+
+    def headers(self, headers: Mapping[str, str]) -> dict[str, str]:
+        """Return header names and values with the token removed."""
+        return {self.text(k): self.text(v) for k, v in headers.items()}
+
+    def __repr__(self) -> str:
+        return "<Redactor>"
+
+
+def _forms(secret: str) -> set[str]:
+    """The token as it may appear inside other text."""
+    forms = {secret, html.escape(secret), html.escape(secret, quote=False)}
+    for safe in ("", "/"):
+        quoted = quote(secret, safe=safe)
+        forms |= {quoted, quoted.replace("%20", "+")}
+    for ascii_only in (True, False):
+        escaped = json.dumps(secret, ensure_ascii=ascii_only)[1:-1]
+        forms |= {escaped, escaped.replace("/", "\\/")}
+    return forms
+
+
+def _escape_form(form: str) -> str:
+    """A regex for ``form`` in which percent-escapes and \\u escapes match either case."""
+    out: list[str] = []
+    for part in re.split(r"(%[0-9A-F]{2}|\\u[0-9a-f]{4})", form):
+        if re.fullmatch(r"%[0-9A-F]{2}|\\u[0-9a-f]{4}", part):
+            lead, digits = (part[:1], part[1:]) if part[0] == "%" else (part[:2], part[2:])
+            out.append(re.escape(lead) + "".join(f"[{c.lower()}{c.upper()}]" for c in digits))
+        else:
+            out.append(re.escape(part))
+    return "".join(out)
+
+
 def encode_query(params: Mapping[str, Any]) -> str:
     """Encode query parameters: ``None`` is left out, booleans are ``true``/``false``, lists and
     tuples are joined with commas."""
@@ -152,7 +259,15 @@ def encode_query(params: Mapping[str, Any]) -> str:
             flat.append((key, ",".join(str(v) for v in value)))
         else:
             flat.append((key, str(value)))
-    return urlencode(flat)
+    return urlencode([(_utf8("query parameter", k), _utf8(k, v)) for k, v in flat])
+
+
+def _utf8(name: str, text: str) -> bytes:
+    """``text`` as UTF-8; a lone surrogate (which no URL can carry) is a ConfigError."""
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ConfigError(f"{name} is not valid Unicode text (a lone surrogate?)") from None
 
 
 # ----------------------------------------------------------------------------------- headers
@@ -211,6 +326,11 @@ def is_throttled(status: int, payload: Any) -> bool:
     return status == 503 and isinstance(payload, dict) and payload.get("error") == "throttled"
 
 
+#: Error answers larger than this are not parsed as JSON (none is, but a hostile one could be
+#: 32 MiB of nesting that takes seconds to parse): the first line of text describes them.
+ERROR_PARSE_MAX = 1024 * 1024
+
+
 def error_for(
     *,
     status: int,
@@ -220,15 +340,18 @@ def error_for(
     url: str,
     request_id: str | None,
     retry_after: float | None = None,
+    redactor: Redactor | None = None,
 ) -> APIError:
     """Build the typed error for a non-2xx answer.
 
     Reads ``error``, ``error_description`` and ``details`` from a JSON body; a body that is not
-    JSON (an HTML page from a proxy) keeps its first line as the description.
+    JSON (an HTML page from a proxy) keeps its first line as the description. With a
+    ``redactor``, the token is removed from every field before the error holds it (the
+    description, the details at any depth, the headers).
     """
     payload: Any
     try:
-        payload = parse_body(body) if body else None
+        payload = parse_body(body) if body and len(body) <= ERROR_PARSE_MAX else None
     except (ValueError, UnicodeDecodeError):
         payload = None
     error: str | None = None
@@ -241,7 +364,12 @@ def error_for(
         description = raw_desc if isinstance(raw_desc, str) else None
         details = payload.get("details")
     elif body:
-        description = _first_text_line(body)
+        description = _first_text_line(body, redactor)
+    if redactor is not None:
+        error = None if error is None else redactor.text(error)
+        description = None if description is None else redactor.text(description)
+        details = redactor.value(details)
+        headers = redactor.headers(headers)
     kwargs: dict[str, Any] = {
         "status": status,
         "error": error,
@@ -262,13 +390,14 @@ def error_for(
     return cls(**kwargs)
 
 
-def _first_text_line(body: bytes) -> str:
+def _first_text_line(body: bytes, redactor: Redactor | None = None) -> str:
     text = body[:2048].decode("utf-8", "replace")
     text = re.sub(r"<[^>]*>", " ", text)
     for line in text.splitlines():
         line = " ".join(line.split())
         if line:
-            return line[:200]
+            # On the line as shown (its marker is not a tag to strip), before the cut.
+            return (line if redactor is None else redactor.text(line))[:200]
     return ""
 
 
@@ -339,18 +468,34 @@ def page_info(
 ) -> PageInfo[T]:
     """Check a page's pagination figures and bundle them with its items.
 
-    An answer without pagination is one complete page. A ``next`` that does not move forward is
-    a :class:`DecodeError`: following it would loop.
+    Both decode paths call this, so they apply the same checks. An answer without pagination is
+    one complete page. The answer must be the page asked for (``current``, when given, equals
+    ``requested``) and its ``next`` must be ``requested + 1`` or ``null``: a ``next`` that
+    does not move forward would loop, one that jumps ahead would skip items silently. The
+    figures are never negative. Each failure is a :class:`DecodeError` naming the page.
+    The checks that need more than one page (runaway lists) are the paginator's.
     """
     if not has_pagination:
         return PageInfo(items, requested, None, 1, len(items), None)
-    number = current if current is not None else requested
-    if next is not None and next <= number:
+    if current is not None and current != requested:
         raise DecodeError(
-            f"pagination.next ({next}) does not advance past page {number}",
+            f"page {requested} was asked for, but the answer says it is page {current}",
+            path="pagination.current",
+        )
+    if next is not None and next != requested + 1:
+        what = "does not advance" if next <= requested else "skips pages"
+        raise DecodeError(
+            f"page {requested} announces page {next} as the next one ({what}; "
+            f"expected {requested + 1} or null)",
             path="pagination.next",
         )
-    return PageInfo(items, number, next, pages, total, per_page)
+    for key, value in (("pages", pages), ("count", total), ("per_page", per_page)):
+        if value is not None and value < 0:
+            raise DecodeError(
+                f"page {requested} announces a negative pagination.{key} ({value})",
+                path=f"pagination.{key}",
+            )
+    return PageInfo(items, requested, next, pages, total, per_page)
 
 
 def _opt_int(obj: Mapping[str, Any], key: str) -> int | None:
@@ -368,8 +513,55 @@ def _opt_int(obj: Mapping[str, Any], key: str) -> int | None:
 
 
 def _describe(value: Any) -> str:
-    text = repr(value)
-    return f"{type(value).__name__} {text[:60]}{'...' if len(text) > 60 else ''}"
+    return f"{type(value).__name__} {short_repr(value, 63)}"
+
+
+def short_repr(value: object, limit: int = 60) -> str:
+    """``repr(value)``, cut to ``limit`` characters (a cut ends in ``...``).
+
+    Only as much of a string or container is rendered as the cut shows: a hostile answer's
+    30 MB list costs microseconds to describe in an error, not seconds and megabytes.
+    """
+    text = _bounded_repr(value, limit + 1, 0)
+    if len(text) > limit:
+        text = text[: max(0, limit - 3)] + "..."
+    return text
+
+
+def _bounded_repr(value: object, budget: int, depth: int) -> str:
+    if isinstance(value, (str, bytes, bytearray)):
+        return repr(value[:budget])
+    if isinstance(value, (list, tuple, dict)):
+        if depth > 8:
+            return "..."
+        if isinstance(value, dict):
+            opening, closing = "{", "}"
+            items: Any = value.items()
+        else:
+            opening, closing = ("[", "]") if isinstance(value, list) else ("(", ")")
+            items = value
+        out = [opening]
+        size = 1
+        for index, item in enumerate(items):
+            if size > budget:
+                break
+            if index:
+                out.append(", ")
+                size += 2
+            if isinstance(value, dict):
+                key, val = item
+                part = f"{_bounded_repr(key, budget - size, depth + 1)}: "
+                part += _bounded_repr(val, budget - size - len(part), depth + 1)
+            else:
+                part = _bounded_repr(item, budget - size, depth + 1)
+            out.append(part)
+            size += len(part)
+        else:
+            if isinstance(value, tuple) and len(value) == 1:
+                out.append(",")
+            out.append(closing)
+        return "".join(out)
+    return repr(value)
 
 
 # ------------------------------------------------------------------------ retries and limits
@@ -529,16 +721,24 @@ def decide(
     policy: RetryPolicy,
     rand: Callable[[], float] = random.random,
     now: datetime | None = None,
+    redactor: Redactor | None = None,
 ) -> Decision:
     """Decide what one attempt's ``result`` (an answer, or the transport's failure) means.
 
     ``retries_used`` counts the retries already spent on this request (throttled attempts are
     not retries). Nothing that may have changed state is sent twice: a POST, PUT or DELETE is
-    retried only after ``503 throttled`` (the server did not process it) or a connection
-    refused before anything was sent. ``503 not_implemented`` is never retried.
+    retried only after ``503 throttled`` (the server did not process it) or a failure the
+    transport reports as certainly unsent (``sent=False``: a refused connection, a kept-alive
+    connection found closed at the request's first write). ``503 not_implemented`` and an
+    answer over ``max_response_bytes`` are never retried.
     """
     if isinstance(result, TransportError):
-        if retries_used < policy.retries and (method == "GET" or not result.sent):
+        if (
+            retries_used < policy.retries
+            and (method == "GET" or not result.sent)
+            # The same server would send the same oversized answer again.
+            and not isinstance(result, ResponseTooLargeError)
+        ):
             cause = result.__cause__
             reason = type(cause).__name__ if cause is not None else "connection failed"
             delay = _retry_delay(retries_used, policy, rand)
@@ -556,6 +756,7 @@ def decide(
         method=method,
         url=url,
         request_id=request_id,
+        redactor=redactor,
     )
     if (
         method == "GET"
@@ -572,6 +773,8 @@ def _retry_delay(retries_used: int, policy: RetryPolicy, rand: Callable[[], floa
 
 
 def _throttled_body(body: bytes) -> bool:
+    if len(body) > ERROR_PARSE_MAX:
+        return False
     try:
         payload = parse_body(body)
     except (ValueError, UnicodeDecodeError):

@@ -3,8 +3,9 @@
 :class:`AiohttpTransport` is the SDK's own, and this module is the only one that imports
 aiohttp. Every aiohttp/asyncio exception is translated here into :class:`TransportError` or
 :class:`RequestTimeoutError`, with ``sent`` telling whether the request may have reached the
-server. Reading the answer happens in one place (:meth:`AiohttpTransport._read`), which is where
-a cap on the body size belongs, enforced while the body streams in.
+server. Reading the answer happens in one place (:meth:`AiohttpTransport._read`), which caps the
+body at ``max_response_bytes`` while it streams in (counting decompressed bytes), so a huge,
+endless or compressed-bomb answer costs at most the cap in memory.
 
 A :class:`Client` takes another transport with ``Client(transport=...)``; the test suite uses
 :class:`MockTransport` (after httpx's) to drive the whole request pipeline without sockets:
@@ -19,6 +20,8 @@ from __future__ import annotations
 import asyncio
 import functools
 import inspect
+import select
+import weakref
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any, Final, Protocol, TypeAlias, runtime_checkable
 
@@ -32,6 +35,7 @@ from ._exceptions import (
     ConfigError,
     EventLoopError,
     RequestTimeoutError,
+    ResponseTooLargeError,
     TransportError,
 )
 from ._options import Timeout
@@ -47,6 +51,7 @@ __all__ = [
     "MockTransport",
     "TraceConfig",
     "Transport",
+    "too_large",
 ]
 
 #: The aiohttp types a Client takes (``session=``, ``trace_configs=``), named here so that no
@@ -94,6 +99,7 @@ class AiohttpTransport:
 
     The session it makes belongs to the event loop it was made in; using the transport from
     another loop (a second ``asyncio.run()``) raises :class:`EventLoopError`.
+    ``max_response_bytes`` caps every answer body (after decompression; ``None``: no cap).
     """
 
     def __init__(
@@ -102,7 +108,9 @@ class AiohttpTransport:
         *,
         trace_configs: Sequence[aiohttp.TraceConfig] | None = None,
         connection_limit: int = 100,
+        max_response_bytes: int | None = None,
     ) -> None:
+        self._max_response_bytes = max_response_bytes
         self._session = session
         self._owns_session = session is None
         self._loop: asyncio.AbstractEventLoop | None = getattr(session, "_loop", None)
@@ -129,7 +137,7 @@ class AiohttpTransport:
         if session is None:
             # Made on first use, inside the running loop, so a Client can be built anywhere.
             session = self._session = aiohttp.ClientSession(
-                connector=aiohttp.TCPConnector(limit=self._connection_limit),
+                connector=_Connector(limit=self._connection_limit),
                 trace_configs=self._trace_configs or None,
                 # We parse JSON ourselves and never follow redirects (see send()).
                 auto_decompress=True,
@@ -185,7 +193,7 @@ class AiohttpTransport:
                 allow_redirects=False,
             ) as resp:
                 connected = True
-                return HTTPResponse(resp.status, resp.headers, await self._read(resp))
+                return HTTPResponse(resp.status, resp.headers, await self._read(resp, method, url))
         except TimeoutError as exc:
             raise RequestTimeoutError(
                 f"{method} {redact_url(url)} timed out ({_timeout_text(timeout)})",
@@ -202,6 +210,15 @@ class AiohttpTransport:
                 sent=False,
             ) from exc
         except aiohttp.ClientError as exc:
+            if not connected and _never_written(exc):
+                # The connection was already closed when the request's first byte was to go
+                # (a kept-alive one the server had just closed): nothing left this machine.
+                raise TransportError(
+                    f"the connection closed before {method} {redact_url(url)} was written",
+                    method=method,
+                    url=redact_url(url),
+                    sent=False,
+                ) from exc
             if isinstance(exc, aiohttp.ClientResponseError):
                 # Its request_info keeps the request's headers, Authorization included, and it
                 # travels on as our error's __cause__: strip them.
@@ -212,15 +229,55 @@ class AiohttpTransport:
             raise TransportError(
                 f"connection error during {method} {redact_url(url)}"
                 f"{' while reading the answer' if connected else ''}: "
-                f"{type(exc).__name__}: {exc}",
+                f"{type(exc).__name__}: {_cut(str(exc))}",
                 method=method,
                 url=redact_url(url),
                 sent=True,
             ) from exc
 
-    async def _read(self, resp: aiohttp.ClientResponse) -> bytes:
-        """Read the whole body (the place to cap its size while it streams in)."""
-        return await resp.read()
+    async def _read(self, resp: aiohttp.ClientResponse, method: str, url: str) -> bytes:
+        """Read the whole body, never more than ``max_response_bytes`` of it.
+
+        An answer whose ``Content-Length`` is over the cap fails before a byte of it is read.
+        A plain answer of known length under the cap is read whole (aiohttp's parser never
+        delivers more than ``Content-Length``): the common case pays nothing for the cap.
+        Anything else (chunked, no length, compressed) is counted as it streams out of the
+        decompressor and dropped the moment it passes the cap, so no more than the cap plus one
+        chunk is ever held.
+        """
+        limit = self._max_response_bytes
+        if limit is None:
+            return await resp.read()
+        headers = resp.headers
+        length = _content_length(headers.get("Content-Length"))
+        if length is not None and length > limit:
+            raise self._too_large(resp, method, url, f"Content-Length {length:,}")
+        encoding = headers.get("Content-Encoding")
+        if length is not None and (encoding is None or encoding.strip().lower() == "identity"):
+            return await resp.read()
+        content = resp.content
+        chunks: list[bytes] = []
+        total = 0
+        while True:
+            chunk = await content.readany()
+            if not chunk:
+                break
+            total += len(chunk)
+            # Both counts: what came out of the decompressor, and what came off the wire (a
+            # compressed stream can also be endless while producing nothing).
+            if total > limit or _wire_bytes(content) > limit:
+                raise self._too_large(resp, method, url, f"more than {limit:,} bytes sent")
+            chunks.append(chunk)
+        return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+
+    def _too_large(
+        self, resp: aiohttp.ClientResponse, method: str, url: str, seen: str
+    ) -> ResponseTooLargeError:
+        """Drop the connection (the rest of the body is never read) and build the error."""
+        resp.close()
+        limit = self._max_response_bytes
+        assert limit is not None
+        return too_large(method, url, limit, f"status {resp.status}, {seen}")
 
     async def close(self) -> None:
         """Close the session if this transport made it; a shared session is left open."""
@@ -232,6 +289,82 @@ class AiohttpTransport:
             _discard(session)  # closing needs the loop it was made in
             return
         await session.close()
+
+
+class _Connector(aiohttp.TCPConnector):
+    """A connector that never writes a non-idempotent request on a kept-alive connection the
+    server has already closed.
+
+    aiohttp reuses a pooled connection as long as the event loop has not yet processed the
+    server's FIN, so a POST sent right after the server closed an idle connection goes into a
+    dead socket and fails like a POST whose answer was lost: one that must never be sent again.
+    Before a reused connection carries a POST, PUT, PATCH or DELETE, its socket is polled: an
+    idle HTTP/1.1 connection has nothing to read, so anything readable (the FIN, an error, stray
+    bytes) means the server is done with it, and the request takes a fresh connection instead.
+    """
+
+    _UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._handed_out: weakref.WeakSet[object] = weakref.WeakSet()
+
+    async def connect(
+        self,
+        req: aiohttp.ClientRequest,
+        traces: list[Any],
+        timeout: aiohttp.ClientTimeout,
+    ) -> aiohttp.connector.Connection:
+        """Return a connection for ``req``: a fresh one rather than a pooled one found closed."""
+        while True:
+            conn = await super().connect(req, traces, timeout)
+            proto = conn.protocol
+            reused = proto in self._handed_out
+            if proto is not None:
+                self._handed_out.add(proto)
+            # Each pass drops one pooled connection, so this ends once the pool is exhausted
+            # (a new connection is never checked).
+            if not reused or req.method not in self._UNSAFE or not _peer_done(conn):
+                return conn
+            conn.close()
+
+
+def _peer_done(conn: aiohttp.connector.Connection) -> bool:
+    """Whether an idle connection's socket has something to read (the server closed it)."""
+    transport = conn.transport
+    sock = None if transport is None else transport.get_extra_info("socket")
+    if sock is None:
+        return True  # already gone
+    fd = sock.fileno()
+    if fd < 0:
+        return True
+    if hasattr(select, "poll"):
+        poller = select.poll()
+        poller.register(fd, select.POLLIN)
+        return bool(poller.poll(0))
+    readable, _, _ = select.select([fd], [], [], 0)  # pragma: no cover (Windows)
+    return bool(readable)
+
+
+def _never_written(exc: BaseException) -> bool:
+    """Whether aiohttp failed the request's first write because the connection was already
+    closing (``ClientConnectionResetError`` from its writer, before handing a byte to the
+    socket), as opposed to losing the connection after writing. The SDK's requests go out in
+    one write (headers and JSON body together), so a failed write is a first write."""
+    link: BaseException | None = exc
+    while link is not None:
+        if isinstance(link, aiohttp.ClientConnectionResetError):
+            tb = link.__traceback__
+            while tb is not None and tb.tb_next is not None:
+                tb = tb.tb_next
+            code = None if tb is None else tb.tb_frame.f_code
+            return (
+                code is not None
+                and code.co_name in ("_write", "_writelines")
+                and code.co_filename.endswith("http_writer.py")
+            )
+        link = link.__cause__
+    return False
 
 
 def _discard(session: aiohttp.ClientSession) -> None:
@@ -258,6 +391,40 @@ def _discard(session: aiohttp.ClientSession) -> None:
         if callable(close):
             close()  # with its loop closed, this only marks it closed
     session.detach()
+
+
+def _cut(text: str, limit: int = 300) -> str:
+    """aiohttp's message, cut short: a parse error quotes the server's bytes (a "status line"
+    of 500 MB of garbage would otherwise become the error message)."""
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _content_length(value: str | None) -> int | None:
+    if value is None:
+        return None
+    try:
+        return int(value)
+    except ValueError:  # aiohttp's parser refuses these; never trust one anyway
+        return None
+
+
+def _wire_bytes(content: aiohttp.StreamReader) -> int:
+    """Compressed bytes read so far (0 when aiohttp does not say, or nothing is compressed)."""
+    count = getattr(content, "total_compressed_bytes", None)
+    return count if isinstance(count, int) else 0
+
+
+def too_large(method: str, url: str, limit: int, seen: str) -> ResponseTooLargeError:
+    """The error for an answer over ``max_response_bytes`` (``seen``: what gave it away)."""
+    short = redact_url(url)
+    return ResponseTooLargeError(
+        f"the answer to {method} {short} is larger than max_response_bytes "
+        f"({limit:,} bytes; {seen}); it was not read further",
+        method=method,
+        url=short,
+        limit=limit,
+        sent=True,
+    )
 
 
 @functools.lru_cache(maxsize=32)

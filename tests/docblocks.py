@@ -4,9 +4,11 @@ One runner for both, so no page can show code that does not work. The rules, by 
 
 - ``python``: a complete script, run in a subprocess with ``CLOUD66_ACCESS_TOKEN`` and
   ``CLOUD66_URL`` pointing at a fresh :class:`~cloud66_async.testing.FakeCloud66` and ``HOME``
-  in an empty folder. A block whose first line is ``# test_....py`` is a pytest file instead, run
-  by pytest in a subprocess beside the ``# pyproject.toml`` (``toml``) and ``# conftest.py``
-  (``python``) blocks just before it, if any; a ``# conftest.py`` block runs only that way.
+  in an empty folder (and, when the block names ``CLOUD66_LIMIT_STORE``, that variable pointing
+  at a real Redis server of its own). A block whose first line is ``# test_....py`` is a pytest
+  file instead, run by pytest in a subprocess beside the ``# pyproject.toml`` (``toml``) and
+  ``# conftest.py`` (``python``) blocks just before it, if any; a ``# conftest.py`` block runs
+  only that way.
 - ``text`` right after a ``python`` block (the next fence): what that block prints. Every line
   but ``...`` must appear in the output, in order, as part of a line.
 - ``sh``: every line is a ``cloud66-async`` command, run against a fresh fake. (The README's two
@@ -148,9 +150,28 @@ async def run(
 
 
 async def run_python_block(block: Block, tmp_path: Path) -> str:
-    """Run a Python block against a fresh fake; return its output, failing on any error."""
+    """Run a Python block against a fresh fake; return its output, failing on any error.
+
+    A block that names ``CLOUD66_LIMIT_STORE`` also gets a real Redis (or Valkey) server of its
+    own there, started from the test extra's wheels and stopped by its PID afterwards.
+    """
+    store = None
+    if "CLOUD66_LIMIT_STORE" in block.code:
+        from _redis_server import any_kind, start_server
+
+        store = start_server(any_kind())
+    try:
+        return await _run_python_block(block, tmp_path, store.url if store else None)
+    finally:
+        if store is not None:
+            store.stop()
+
+
+async def _run_python_block(block: Block, tmp_path: Path, store: str | None) -> str:
     async with FakeCloud66(stacks=40, action_delay=0.05, deploy_duration=0.2) as fake:
         env = environment(fake, tmp_path)
+        if store is not None:
+            env["CLOUD66_LIMIT_STORE"] = store
         name = block.pytest_file
         if name is not None:
             (tmp_path / name).write_text(block.code, encoding="utf-8")

@@ -181,3 +181,21 @@ def test_quick_run_of_the_overhead_benchmark_completes(tmp_path: Path) -> None:
         assert row["sdk"] > 0 and row["baseline"] > 0 and row["spread"].startswith("blocks")
     assert {r["bench"] for r in rows} >= {"8", "8a", "8i", "8s"}
     assert "| 8 | client cost | per-request overhead" in done.stdout
+
+
+@pytest.mark.slow  # 15-30 s: three worker processes, a fake and a Redis server, four times
+def test_quick_run_of_the_shared_budget_benchmark_completes(tmp_path: Path) -> None:
+    out = tmp_path / "rows.json"
+    done = subprocess.run(
+        [sys.executable, str(BENCHMARKS / "bench_shared_budget.py"), "--quick", "--json", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    rows = json.loads(out.read_text())
+    names = " ".join(row["name"] for row in rows)
+    assert "throughput as a fraction of the budget" in names
+    assert "store cost per request" in names
+    assert all(row["sdk"] is not None for row in rows)

@@ -42,9 +42,8 @@ URL = "https://example.com/dump.gz"
 
 async def _add_stack(fake: FakeCloud66, name: str, environment: str) -> str:
     async with fake.client() as client:
-        action = await client.stacks.create(name, environment, SERVICE_YAML, manifest_yaml="x: 1")
-    assert action.stack_uid is not None
-    return action.stack_uid
+        await client.stacks.create(name, environment, SERVICE_YAML, manifest_yaml="x: 1")
+        return (await client.stacks.find(name, environment=environment)).uid
 
 
 # ------------------------------------------------------------------------------ resolution

@@ -23,6 +23,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from _signals import ignoring_sigint, sigint_as_in_a_terminal
 
 from cloud66_async.cli import EXIT_INTERRUPTED, EXIT_OK, EXIT_TIMEOUT, EXIT_USAGE
 
@@ -222,28 +223,32 @@ def test_ctrl_c_during_a_wait_exits_130_and_says_how_to_resume(
     fake_server: tuple[subprocess.Popen[str], str, str],
 ) -> None:
     _, base_url, token = fake_server
-    waiting = subprocess.Popen(
-        [
-            *PYTHON,
-            "--base-url",
-            base_url,
-            "--token",
-            token,
-            "actions",
-            "run",
-            "Awesome App",
-            "restart",
-            "--wait",
-            "--poll-interval",
-            "0.1",
-            "--yes",
-            "--debug",  # each request is logged on stderr: the test sees the wait begin
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=_env(),
-    )
+    # Started as a background test run starts it (SIGINT ignored, inherited): the child must
+    # still hear Ctrl-C, as it does from a terminal.
+    with ignoring_sigint():
+        waiting = subprocess.Popen(
+            [
+                *PYTHON,
+                "--base-url",
+                base_url,
+                "--token",
+                token,
+                "actions",
+                "run",
+                "Awesome App",
+                "restart",
+                "--wait",
+                "--poll-interval",
+                "0.1",
+                "--yes",
+                "--debug",  # each request is logged on stderr: the test sees the wait begin
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=_env(),
+            preexec_fn=sigint_as_in_a_terminal,
+        )
     seen: list[str] = []
     try:
         # Interrupt once the action was started and its first poll answered.
@@ -256,9 +261,10 @@ def test_ctrl_c_during_a_wait_exits_130_and_says_how_to_resume(
             if re.search(r"GET \S+/actions/\d+", line):
                 break
         waiting.send_signal(signal.SIGINT)
+        # Bounded: a child deaf to the signal would otherwise poll until the action ends.
+        waiting.wait(timeout=30)
         assert waiting.stdout is not None
         out = waiting.stdout.read()
-        waiting.wait(timeout=30)
         while (line := pending.get(timeout=30)) is not None:
             seen.append(line)
         err = "".join(seen)

@@ -31,6 +31,7 @@ from types import ModuleType
 import aiohttp
 import anyio
 import pytest
+from _signals import ignoring_sigint, sigint_as_in_a_terminal
 
 from cloud66_async.testing import FakeCloud66
 
@@ -69,9 +70,18 @@ def _env(base_url: str | None = None, token: str | None = None) -> dict[str, str
 async def _child(
     args: Sequence[str], env: dict[str, str], *, stdin: int | None = None
 ) -> AsyncIterator[asyncio.subprocess.Process]:
-    """A child process that is killed by PID, and its pipes drained, when the block ends."""
+    """A child process that is killed by PID, and its pipes drained, when the block ends.
+
+    It starts with SIGINT at its default action, as from a terminal, even when this test run
+    inherited SIGINT ignored (a background run): the tests interrupt children with Ctrl-C.
+    """
     proc = await asyncio.create_subprocess_exec(
-        *args, stdin=stdin, stdout=PIPE, stderr=PIPE, env=env
+        *args,
+        stdin=stdin,
+        stdout=PIPE,
+        stderr=PIPE,
+        env=env,
+        preexec_fn=sigint_as_in_a_terminal,
     )
     try:
         yield proc
@@ -621,12 +631,15 @@ async def test_bot_stops_cleanly_during_a_redeploy(
     fake: FakeCloud66, env: dict[str, str], sig: signal.Signals, exit_code: int
 ) -> None:
     fake.deploy_duration = 60.0
-    async with _child(_bot(), env, stdin=PIPE) as bot:
-        await _send(bot, 'redeploy "Magic Shop"')
-        assert "started" in await _line(bot)
-        await anyio.sleep(0.3)  # the deployment poller is waiting now
-        bot.send_signal(sig)
-        code, out, err = await _finish(bot, 10)
+    # Started as a background test run starts it (SIGINT ignored, inherited): the bot must
+    # still hear Ctrl-C, as it does from a terminal.
+    with ignoring_sigint():
+        async with _child(_bot(), env, stdin=PIPE) as bot:
+            await _send(bot, 'redeploy "Magic Shop"')
+            assert "started" in await _line(bot)
+            await anyio.sleep(0.3)  # the deployment poller is waiting now
+            bot.send_signal(sig)
+            code, out, err = await _finish(bot, 10)
     assert code == exit_code
     assert out == (
         "redeploy Magic Shop (development): no longer watched"

@@ -123,6 +123,9 @@ async def test_stack_actions_finish_later_newest_first(api: Api, fake: FakeCloud
     before = await api.ok("GET", f"{S}/actions")
     assert before[0]["id"] == 10  # the blueprint's example action
     assert before[0]["action"] == "clear_caches"
+    # Long enough that the action is still running when it is listed, on a busy machine too
+    # (with the fixture's 20 ms it had sometimes finished already); the wait below is bounded.
+    fake.action_delay = 0.5
     started = await api.ok("POST", f"{S}/actions", json={"command": "restart"})
     _is_action(started, "restart")
     assert started["resource_id"] == "283"

@@ -193,3 +193,21 @@ def test_models_never_reach_the_client() -> None:
             allowed = {n for n in MODULES if n.startswith(f"{PACKAGE}.models")}
             allowed.add(f"{PACKAGE}._timeparse")
             assert EDGES[name] <= allowed, (name, EDGES[name] - allowed)
+
+
+def test_redis_is_imported_by_the_limit_store_only() -> None:
+    """The redis extra is optional: only the store's module imports it, and only when a client
+    is given a limit_store (inside a function, so ``import cloud66_async`` never needs it)."""
+    users = sorted(n for n in MODULES if "redis" in external(n))
+    assert users == [f"{PACKAGE}._store"]
+    tree = ast.parse(MODULES[f"{PACKAGE}._store"].read_text(encoding="utf-8"))
+    top_level = [
+        node
+        for node in tree.body
+        if isinstance(node, ast.Import | ast.ImportFrom)
+        and any(
+            (alias.name if isinstance(node, ast.Import) else node.module or "").startswith("redis")
+            for alias in node.names
+        )
+    ]
+    assert top_level == []

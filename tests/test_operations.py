@@ -121,14 +121,17 @@ async def test_stacks_create_is_listed_at_once_and_queued(
         action = await client.stacks.create(
             "brand-new", "staging", SERVICE_YAML, manifest_yaml=MANIFEST_YAML
         )
+        assert len(fake.request_log) == 1  # the POST alone: the uid is looked up when waiting
         listed = await client.stacks.list().collect()
-        created = await client.stacks.get(action.stack_uid or "")
+        found = await client.stacks.find("brand-new", environment="staging")
+        created = await client.stacks.get(found.uid)
     assert isinstance(action, Action)
     assert action.action == "stack_create"
     assert action.finished_at is None and action.finished_success is None
     assert action.started_via == "api"
-    assert action.stack_uid is not None and action.stack_uid != STACK
-    assert action.stack_uid in [s.uid for s in listed]
+    assert action.stack_uid is None
+    assert (action.stack_name, action.stack_environment) == ("brand-new", "staging")
+    assert found.uid != STACK and found.uid in [s.uid for s in listed]
     assert created.name == "brand-new" and created.environment == "staging"
     assert created.status is StackStatus.QUEUED
     sent = fake.requests("POST", "/stacks")[0].json
@@ -140,7 +143,7 @@ async def test_stacks_create_is_listed_at_once_and_queued(
     }
     # The new stack's services come from its service.yml.
     with anyio.fail_after(TIMEOUT):
-        names = [s.name for s in await client.services.list(action.stack_uid).collect()]
+        names = [s.name for s in await client.services.list(found.uid).collect()]
     assert names == ["web", "worker"]
 
 
@@ -157,7 +160,8 @@ async def test_stacks_create_wait_follows_the_stack_create_action(
             region="us-east-1",
             build_type="single",
         )
-        assert queued.finished_at is None and queued.stack_uid in fake.stack_uids
+        assert queued.finished_at is None and queued.stack_uid is None
+        assert queued.stack_name == "waited"
         finished = await client.stacks.create(
             "waited-2",
             "production",

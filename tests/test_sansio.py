@@ -278,6 +278,14 @@ def test_parse_page_without_pagination_is_one_page() -> None:
         {"response": [], "pagination": "x"},
         {"response": [], "pagination": {"next": "two"}},
         {"response": [], "pagination": {"next": 1, "current": 1}},
+        # Another page than the one asked for (the hostile run's current=0, next=1 loop).
+        {"response": [], "pagination": {"next": 1, "current": 0}},
+        {"response": [], "pagination": {"next": 2, "current": 2}},
+        # A next that skips pages would drop their items silently.
+        {"response": [], "pagination": {"next": 3, "current": 1}},
+        {"response": [], "pagination": {"next": 3}},
+        {"response": [], "pagination": {"pages": -1}},
+        {"response": [], "pagination": {"count": -5}},
     ],
 )
 def test_parse_page_rejects_bad_envelopes(payload: object) -> None:

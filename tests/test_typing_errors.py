@@ -6,6 +6,8 @@ API rightly must pass, so a failure is about the misuse, not the set-up).
 - an endpoint of the table with the wrong model: ``Endpoint[T]`` carries the model to the
   manager's return type.
 - ``outcome.value`` of a fan_out is ``R | None`` until ``if outcome.ok:`` narrows it to ``R``.
+- the answers the blueprint leaves undocumented (``firewalls.add`` ...) are ``Model | None``:
+  using one without checking for ``None`` fails.
 """
 
 from __future__ import annotations
@@ -51,6 +53,13 @@ async def main(client: c66.Client) -> None:
     async for outcome in client.fan_out(client.stacks.list(), count):
         total += outcome.value
 """,
+    "undocumented_answer_not_checked": """
+import cloud66_async as c66
+
+async def main(client: c66.Client, uid: str) -> None:
+    rule = await client.firewalls.add(uid, protocol="tcp", port=443, from_ip="10.0.0.1")
+    print(rule.id)
+""",
     "control": """
 import cloud66_async as c66
 from cloud66_async.models import Stack
@@ -84,6 +93,8 @@ EXPECTED = {
     "wrong_model_in_table": r'Incompatible return value type \(got "Action", expected "Stack"\)'
     r'|incompatible type "Endpoint\[Action\]"; expected "Endpoint\[Stack\]"',
     "outcome_not_narrowed": r'Unsupported operand types for \+ \("int" and "None"\)',
+    "undocumented_answer_not_checked": r'Item "None" of "FirewallRule \| None" '
+    r'has no attribute "id"',
 }
 
 

@@ -116,7 +116,11 @@ def getter(fn: Callable[[Client, Namespace], Awaitable[object]]) -> Handler:
     """A handler that awaits ``fn(client, args)`` and shows its result."""
 
     async def handle(ctx: Context) -> object:
-        return await fn(ctx.client, ctx.ns)
+        result = await fn(ctx.client, ctx.ns)
+        if result is None:
+            # An answer the blueprint leaves undocumented, and the server sent none.
+            return Message("Done (the server sent no answer).", {"ok": True})
+        return result
 
     return handle
 

@@ -225,12 +225,18 @@ class Context:
         """Return ``action``, or with ``--wait`` the finished action, showing progress."""
         if not getattr(self.ns, "wait", False):
             return action
-        if action.stack_uid is None:
+        resume: tuple[str, ...]
+        if action.stack_uid is not None:
+            resume = ("actions", "wait", action.stack_uid, str(action.id))
+        elif action.stack_name is not None and action.stack_environment is not None:
+            # A new stack, looked up by name when the wait starts (stacks create).
+            resume = ("actions", "wait", action.stack_name, str(action.id))
+            resume += ("-e", action.stack_environment)
+        else:
             self.out.note(f"note: cannot wait for action {action.id}: its stack is unknown")
             return action
         what = f"{action.action or 'action'} {action.id}"
         label = f"waiting for {what}"
-        resume = ("actions", "wait", action.stack_uid, str(action.id))
         with self.resumable(f"The {what}", *resume):
             async with self.progress.track(label) as status:
                 status.observe(action)

@@ -14,6 +14,12 @@ class Action:
     Calls that start server-side work return one. ``resource_id`` is always a string (an integer
     from the API is turned into one). ``stack_uid`` is not part of the API's payload: the SDK fills
     it in (with :func:`attrs.evolve`) so that the action can be polled later.
+
+    The action ``stacks.create`` returns has no ``stack_uid`` yet (the API's answer does not say
+    it); it carries the new stack's ``stack_name`` and ``stack_environment`` instead, and a
+    wait looks the stack up by them. ``Action(id=..., stack_name=..., stack_environment=...)``
+    can be waited on from another process too. These two take no part in comparisons
+    (``==``, ``hash``): an action is the same action whether or not its stack was looked up.
     """
 
     id: int
@@ -27,6 +33,8 @@ class Action:
     finished_success: bool | None = None
     finished_message: str | None = None
     stack_uid: str | None = None
+    stack_name: str | None = attrs.field(default=None, eq=False)
+    stack_environment: str | None = attrs.field(default=None, eq=False)
 
     @property
     def is_finished(self) -> bool:

@@ -16,8 +16,9 @@ from .._exceptions import ConfigError
 from .._paging import Page, Paginator
 from .._pipeline import Requester
 from .._polling import wait_action
-from ..models import Action, Deployment
+from ..models import Action, Deployment, Stack
 from ._endpoints import E, Endpoint
+from ._lookup import find_stack
 from ._validate import check_int, check_str
 
 __all__ = ["Manager", "Polls"]
@@ -91,7 +92,7 @@ class Manager:
         params: Mapping[str, Any] | None = None,
         body: Mapping[str, Any] | None = None,
     ) -> T:
-        assert not endpoint.many, endpoint.name
+        assert not endpoint.many and not endpoint.nullable, endpoint.name
         return await self._requester.one(
             endpoint.method,
             endpoint.path,
@@ -99,6 +100,19 @@ class Manager:
             endpoint.model,
             params=_drop_none(params),
             body=_drop_none(body),
+        )
+
+    async def _one_or_none(
+        self,
+        endpoint: Endpoint[T | None],
+        path_params: Mapping[str, object],
+        *,
+        body: Mapping[str, Any] | None = None,
+    ) -> T | None:
+        """A call whose answer the blueprint leaves undocumented, read when there is one."""
+        assert endpoint.nullable and not endpoint.many, endpoint.name
+        return await self._requester.one_or_none(
+            endpoint.method, endpoint.path, path_params, endpoint.model, body=_drop_none(body)
         )
 
     async def _no_content(
@@ -143,7 +157,8 @@ class Manager:
 
 
 class Polls:
-    """What waits read (actions and deployments), fetched through the Requester.
+    """What waits read (actions, deployments, and the stack a ``stacks.create`` made),
+    fetched through the Requester.
 
     Satisfies :class:`~cloud66_async._polling.DeploymentSource`.
     """
@@ -166,7 +181,11 @@ class Polls:
         paginator = self._requester.paginate(
             E.actions_list.path, {"stack_uid": stack_uid}, E.actions_list.model, start_page=number
         ).map(lambda a: attrs.evolve(a, stack_uid=stack_uid))
-        return await paginator._get(number)
+        return await paginator._page(number)
+
+    async def find_stack(self, name: str, environment: str) -> Stack:
+        """The one stack with that name and environment (as ``stacks.find`` finds it)."""
+        return await find_stack(self._requester, name, environment)
 
     async def newest_deployment(self, stack_uid: str) -> Deployment | None:
         """The stack's newest deployment (the first of its list), if any."""

@@ -53,7 +53,10 @@ class Endpoint(Generic[T]):
 
     ``path`` uses ``{name}`` placeholders filled from the call's path arguments (always
     quoted). ``many`` marks a paginated list of ``T``. An endpoint whose answer the blueprint
-    leaves undocumented has ``model=NO_CONTENT`` (an ``Endpoint[None]``).
+    leaves undocumented has ``model=NO_CONTENT`` (an ``Endpoint[None]``) when nothing is
+    read from it; ``nullable`` marks one that answers a model when it answers at all: its
+    ``T`` is ``Model | None`` (``model`` stays the class), and an empty body, ``null`` or
+    ``{"response": null}`` is ``None``.
     """
 
     name: str
@@ -62,6 +65,7 @@ class Endpoint(Generic[T]):
     scope: str
     model: type[T]
     many: bool = False
+    nullable: bool = False
 
 
 _S = "/stacks/{stack_uid}"
@@ -128,7 +132,11 @@ class E:
     firewalls_get = Endpoint(
         "firewalls.get", "GET", f"{_S}/firewalls/{{rule_id}}", "public", FirewallRule
     )
-    firewalls_add = Endpoint("firewalls.add", "POST", f"{_S}/firewalls", "admin", FirewallRule)
+    # The blueprint documents no answer for these three: a blueprint-driven server answers
+    # null, the live API the object.
+    firewalls_add: Endpoint[FirewallRule | None] = Endpoint(
+        "firewalls.add", "POST", f"{_S}/firewalls", "admin", FirewallRule, nullable=True
+    )
 
     notifications_list = Endpoint(
         "notifications.list", "GET", f"{_S}/notifications", "public", Notification, many=True
@@ -140,12 +148,13 @@ class E:
         "public",
         Notification,
     )
-    notifications_update = Endpoint(
+    notifications_update: Endpoint[Notification | None] = Endpoint(
         "notifications.update",
         "PUT",
         f"{_S}/notifications/{{notification_id}}",
         "public",
         Notification,
+        nullable=True,
     )
 
     settings_list = Endpoint("settings.list", "GET", f"{_S}/settings", "public", Setting, many=True)
@@ -217,8 +226,8 @@ class E:
     users_add_device = Endpoint(
         "users.add_device", "POST", "/users/{user_id}/devices", "users", Device
     )
-    users_update_device = Endpoint(
-        "users.update_device", "PUT", "/users/{user_id}/devices", "users", Device
+    users_update_device: Endpoint[Device | None] = Endpoint(
+        "users.update_device", "PUT", "/users/{user_id}/devices", "users", Device, nullable=True
     )
     # The blueprint writes this path as /users/{id}/devices/token; its curl example and its
     # `token` parameter show the device token is the last segment.

@@ -17,6 +17,7 @@ __all__ = [
     "check_mapping_of_ints",
     "check_int",
     "check_str",
+    "check_str_list",
     "device_sub_type",
     "device_type",
     "firewall_protocol",
@@ -38,6 +39,16 @@ def check_str(name: str, value: object, *, allow_empty: bool = False) -> str:
     if not allow_empty and not value.strip():
         raise ConfigError(f"{name} must not be empty")
     return value
+
+
+def check_str_list(name: str, value: object, *, max_items: int = 1000) -> list[str]:
+    """A non-empty list (or tuple) of non-empty strings; a lone string is refused, since it
+    would otherwise be read as its letters."""
+    if isinstance(value, str) or not isinstance(value, (list, tuple)) or not value:
+        raise ConfigError(f"{name} must be a non-empty list of strings, got {type(value).__name__}")
+    if len(value) > max_items:
+        raise ConfigError(f"{name} must have at most {max_items} items, got {len(value)}")
+    return [check_str(f"{name} item", item) for item in value]
 
 
 def check_int(name: str, value: object, *, low: int | None = None, high: int | None = None) -> int:

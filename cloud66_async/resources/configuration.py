@@ -230,11 +230,13 @@ class FirewallsManager(Manager):
         to_group_id: int | None = None,
         to_server_id: int | None = None,
         ttl: int | None = None,
-    ) -> FirewallRule:
+    ) -> FirewallRule | None:
         """Add a firewall rule; at least one ``from_*``/``to_*`` is needed.
 
         ``protocol`` is ``"tcp"``, ``"udp"``, ``"icmp"`` or 1, 2, 3; ``port`` 1-65535. With a
         ``ttl`` the rule expires, and ``from_ip="AUTO"`` means the caller's address.
+        Returns the new rule, or ``None`` when the server answers nothing (the blueprint
+        documents no answer; list the rules to see it).
         """
         ends = {
             "from_ip": v.optional(v.check_str, "from_ip", from_ip),
@@ -254,10 +256,9 @@ class FirewallsManager(Manager):
             "ttl": v.optional(v.check_int, "ttl", ttl, low=1),
             **ends,
         }
-        found: FirewallRule = await self._one(
+        return await self._one_or_none(
             E.firewalls_add, {"stack_uid": v.check_str("stack_uid", stack_uid)}, body=body
         )
-        return found
 
 
 class NotificationsManager(Manager):
@@ -294,26 +295,34 @@ class NotificationsManager(Manager):
         *,
         channels: Sequence[str] | None = None,
         params: Mapping[str, str] | None = None,
-    ) -> Notification:
+    ) -> Notification | None:
         """Change a notification's channels (email, ios, hipchat, webhook, slack) or params.
 
         ``params`` keys are hipchat_token, hipchat_room, slack_url, slack_channel, webhook_url;
-        they are sent as the JSON string the blueprint asks for.
+        they are sent as the JSON string the blueprint asks for. Returns the notification, or
+        ``None`` when the server answers nothing (the blueprint documents no answer).
         """
         if channels is None and params is None:
             raise v.ConfigError("update needs channels or params")
         if channels is not None:
-            if isinstance(channels, str):
-                raise v.ConfigError("channels must be a list of channel names, not a string")
+            # An empty list is allowed: it turns every channel off.
+            if not isinstance(channels, (list, tuple)):
+                raise v.ConfigError(
+                    f"channels must be a list of channel names, got {type(channels).__name__}"
+                )
             for channel in channels:
                 v.check_choice("channels item", channel, v.NOTIFICATION_CHANNELS)
-        if params is not None and not isinstance(params, Mapping):
-            raise v.ConfigError("params must be a mapping")
+        if params is not None:
+            if not isinstance(params, Mapping):
+                raise v.ConfigError("params must be a mapping of strings to strings")
+            for key, text in params.items():
+                v.check_str("params key", key)
+                v.check_str(f"params[{key!r}]", text, allow_empty=True)
         body = {
             "channels": list(channels) if channels is not None else None,
             "params": json.dumps(dict(params)) if params is not None else None,
         }
-        found: Notification = await self._one(
+        return await self._one_or_none(
             E.notifications_update,
             {
                 "stack_uid": v.check_str("stack_uid", stack_uid),
@@ -321,4 +330,3 @@ class NotificationsManager(Manager):
             },
             body=body,
         )
-        return found

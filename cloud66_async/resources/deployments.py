@@ -53,11 +53,7 @@ class DeploymentsManager(Manager):
         With ``wait=True`` the returned result's ``deployment`` holds the finished deployment.
         """
         uid = v.check_str("stack_uid", stack_uid)
-        if services is not None:
-            if isinstance(services, str) or not services:
-                raise v.ConfigError("services must be a non-empty list of service names")
-            for name in services:
-                v.check_str("services item", name)
+        names = None if services is None else v.check_str_list("services", services)
         _check_wait(wait, wait_timeout)
         started = datetime.now(UTC)
         result: RedeployResult = await self._one(
@@ -65,8 +61,8 @@ class DeploymentsManager(Manager):
             {"stack_uid": uid},
             body={
                 "git_ref": v.optional(v.check_str, "git_ref", git_ref),
-                "services": list(services) if services else None,
-                "services_filter": ",".join(services) if services else None,
+                "services": names,
+                "services_filter": ",".join(names) if names else None,
             },
         )
         if wait:
@@ -104,6 +100,10 @@ class DeploymentsManager(Manager):
         outcome is not success and :class:`WaitTimeoutError` when ``timeout`` (default 3600 s)
         passes first.
         """
+        if result is not None and not isinstance(result, RedeployResult):
+            raise v.ConfigError(f"result must be a RedeployResult, got {type(result).__name__}")
+        if since is not None and not isinstance(since, datetime):
+            raise v.ConfigError(f"since must be a datetime, got {type(since).__name__}")
         return await wait_deployment(
             Polls(self._requester),
             v.check_str("stack_uid", stack_uid),

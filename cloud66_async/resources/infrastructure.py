@@ -121,9 +121,7 @@ class BackupsManager(Manager):
         """
         types: str | None = None
         if db_type is not None:
-            names = [db_type] if isinstance(db_type, str) else list(db_type)
-            if not names:
-                raise v.ConfigError("db_type must name at least one database type")
+            names = [db_type] if isinstance(db_type, str) else v.check_str_list("db_type", db_type)
             for name in names:
                 v.check_choice("db_type", name, v.BACKUP_DB_TYPES | {"all"})
             types = ",".join(names)

@@ -60,9 +60,13 @@ class UsersManager(Manager):
 
     async def update_device(
         self, user_id: int, *, token: str, device_type: int | str, sub_type: int | str
-    ) -> Device:
-        """Change a device's type and sub-type."""
-        found: Device = await self._one(
+    ) -> Device | None:
+        """Change a device's type and sub-type.
+
+        Returns the device, or ``None`` when the server answers nothing (the blueprint
+        documents no answer).
+        """
+        return await self._one_or_none(
             E.users_update_device,
             {"user_id": v.check_int("user_id", user_id, low=1)},
             body={
@@ -71,7 +75,6 @@ class UsersManager(Manager):
                 "sub_type": v.device_sub_type(sub_type),
             },
         )
-        return found
 
     async def delete_device(self, user_id: int, token: str) -> None:
         """Remove a device."""

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import builtins
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 import attrs
 
 from .._exceptions import (
-    AmbiguousStackError,
     Cloud66Error,
-    PermissionDeniedError,
-    StackNotFoundError,
+    DecodeError,
+    ServerError,
+    ServerTimeoutError,
+    TransportError,
 )
 from .._paging import Paginator
 from .._polling import wait_action, wait_many
@@ -20,6 +21,7 @@ from ..models import Action, Stack
 from . import _validate as v
 from ._base import Manager, Polls, _check_wait
 from ._endpoints import E
+from ._lookup import find_stack, named_stacks
 
 __all__ = ["ActionsManager", "StacksManager"]
 
@@ -27,7 +29,7 @@ STACK_COMMANDS = frozenset({"clear_caches", "maintenance_mode", "restart"})
 
 
 class StacksManager(Manager):
-    """``client.stacks``: list, view and create stacks."""
+    """``client.stacks``: list, view, find and create stacks."""
 
     def list(
         self,
@@ -44,24 +46,12 @@ class StacksManager(Manager):
         and the official Go client use them) and also checked on each item, so the result is
         right whether or not the server filters.
         """
-        filters = {
-            "filter_name": v.optional(v.check_str, "name", name),
-            "filter_environment": v.optional(v.check_str, "environment", environment),
-        }
-        stacks: Paginator[Stack] = self._list(
-            E.stacks_list,
-            {},
-            params=filters,
+        return named_stacks(
+            self._requester,
+            name=name,
+            environment=environment,
             max_items=max_items,
             start_page=start_page,
-        )
-        if name is None and environment is None:
-            return stacks
-        return stacks.filter(
-            lambda s: (
-                (name is None or s.name == name)
-                and (environment is None or s.environment == environment)
-            )
         )
 
     async def find(self, name: str, *, environment: str | None = None) -> Stack:
@@ -73,26 +63,7 @@ class StacksManager(Manager):
         request when the server filters by name (the live API does); otherwise it reads the
         stack list page by page.
         """
-        v.check_str("name", name)
-        v.optional(v.check_str, "environment", environment)
-        matches = await self.list(name=name, environment=environment).collect()
-        where = f" in environment {environment!r}" if environment is not None else ""
-        if not matches:
-            raise StackNotFoundError(
-                f"no stack named {name!r}{where} is visible to this token",
-                name=name,
-                environment=environment,
-            )
-        if len(matches) > 1:
-            listed = ", ".join(f"{s.name} ({s.environment}, {s.uid})" for s in matches)
-            raise AmbiguousStackError(
-                f"{len(matches)} stacks are named {name!r}{where}: {listed}; "
-                "pass environment= to choose one",
-                name=name,
-                environment=environment,
-                candidates=matches,
-            )
-        return matches[0]
+        return await find_stack(self._requester, name, environment)
 
     async def get(self, uid: str) -> Stack:
         """Return one stack by its uid."""
@@ -116,9 +87,16 @@ class StacksManager(Manager):
 
         Pass either ``manifest_yaml`` or ``cloud``, ``region`` and ``build_type``
         (``"single"`` or ``"multi"``): the API needs one of them.
-        The action's ``stack_uid`` is found by looking the new stack up by name and environment
-        (a walk over the stack list, which needs the ``public`` scope; without it ``stack_uid``
-        stays ``None``), so it can be waited on; ``wait=True`` waits for the build to finish.
+
+        Without ``wait`` this sends exactly one request, and once the server has accepted it
+        nothing makes ``create`` raise. The API's answer does not name the new stack's uid: the
+        action's ``stack_uid`` is ``None`` and its ``stack_name`` and ``stack_environment`` are
+        set. A wait on it (``wait=True``, or :meth:`ActionsManager.wait` later) first looks the
+        stack up with :meth:`find` (the ``public`` scope); when that fails, it raises
+        :class:`StackLookupError`, which says the stack was created: never create it again
+        on an error raised after the server accepted it. An error raised when the server may
+        have made the stack anyway (the connection dropped after sending, a 5xx, an answer that
+        does not decode) says so too.
         """
         body = {
             "name": v.check_str("name", name),
@@ -134,38 +112,34 @@ class StacksManager(Manager):
                 "stacks.create needs manifest_yaml, or cloud, region and build_type"
             )
         _check_wait(wait, wait_timeout)
-        action: Action = await self._one(E.stacks_create, {}, body=body)
         try:
-            uid = await self._find_new_stack(name, environment)
-        except PermissionDeniedError:
-            # Creating needs `redeploy`, listing needs `public`: without it the action is still
-            # returned, but it cannot be followed.
-            uid = None
-        action = attrs.evolve(action, stack_uid=uid)
+            answered: Action = await self._one(E.stacks_create, {}, body=body)
+        except Cloud66Error as exc:
+            _maybe_created(exc, name, environment)
+            raise
+        action = attrs.evolve(
+            answered, stack_uid=None, stack_name=name, stack_environment=environment
+        )
         if wait:
-            if uid is None:
-                raise Cloud66Error(
-                    f"stack {name!r} was created (action {action.id}) but cannot be found in "
-                    "the stack list to wait on it; the token may lack the 'public' scope"
-                )
             return await self._wait_action(action, wait_timeout)
         return action
 
-    async def _find_new_stack(self, name: str, environment: str) -> str | None:
-        newest: Stack | None = None
-        async for stack in self.list():
-            if (
-                stack.name == name
-                and stack.environment == environment
-                and (newest is None or _created(stack) >= _created(newest))
-            ):
-                newest = stack
-        return newest.uid if newest is not None else None
 
-
-def _created(stack: Stack) -> float:
-    when = stack.created_at_iso or stack.created_at
-    return when.timestamp() if when is not None else 0.0
+def _maybe_created(exc: Cloud66Error, name: str, environment: str) -> None:
+    """Say so on an error after which the stack may exist, so that it is looked for first."""
+    if isinstance(exc, DecodeError):
+        what = "the server accepted the request (2xx), so it was probably created"
+    elif (isinstance(exc, TransportError) and exc.sent) or isinstance(
+        exc, (ServerError, ServerTimeoutError)
+    ):
+        what = "it may have been created before this failed"
+    else:
+        return  # refused, throttled (not processed), or never sent
+    exc.message = (
+        f"{exc.message} [stacks.create: stack {name!r} in environment {environment!r}: "
+        f"{what}; look for it with client.stacks.find({name!r}, environment={environment!r}) "
+        "before creating it again]"
+    )
 
 
 class ActionsManager(Manager):
@@ -263,6 +237,10 @@ class ActionsManager(Manager):
         default) the first failed action raises :class:`ActionFailedError` once all are done;
         otherwise failed actions are returned like the others.
         """
+        if isinstance(actions, (str, bytes, Mapping)) or not isinstance(actions, Iterable):
+            raise v.ConfigError(
+                f"actions must be an iterable of Action, got {type(actions).__name__}"
+            )
         return await wait_many(
             Polls(self._requester),
             list(actions),

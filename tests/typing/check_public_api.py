@@ -45,6 +45,7 @@ from cloud66_async.models import (
     Cloud,
     Container,
     Deployment,
+    Device,
     EnvVar,
     FirewallRule,
     Notification,
@@ -169,12 +170,20 @@ async def _usage() -> None:
         assert_type(await client.env_vars.delete("x", "KEY"), None)
         assert_type(client.firewalls.list("x"), Paginator[FirewallRule])
         assert_type(await client.firewalls.get("x", 1), FirewallRule)
-        assert_type(
-            await client.firewalls.add("x", protocol="tcp", port=443, from_ip="1.2.3.4"),
-            FirewallRule,
-        )
+        # The blueprint documents no answer for these three: None when the server sends none.
+        rule = await client.firewalls.add("x", protocol="tcp", port=443, from_ip="1.2.3.4")
+        assert_type(rule, FirewallRule | None)
+        if rule is not None:
+            assert_type(rule.id, int)
         assert_type(client.notifications.list("x"), Paginator[Notification])
         assert_type(await client.notifications.get("x", 1), Notification)
+        assert_type(
+            await client.notifications.update("x", 1, channels=["email"]), Notification | None
+        )
+        assert_type(
+            await client.users.update_device(1, token="t", device_type="ios", sub_type="ipad"),
+            Device | None,
+        )
         assert_type(client.settings.list("x"), Paginator[Setting])
         assert_type(await client.settings.get("x", "git.branch"), Setting)
         assert_type(await client.settings.update("x", "git-branch", "main"), Action)

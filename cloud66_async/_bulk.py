@@ -101,6 +101,13 @@ def check_arguments(items: object, fn: object, concurrency: object) -> None:
         raise ConfigError("fn must be a callable returning an awaitable")
     if not isinstance(items, (Iterable, AsyncIterable)):
         raise ConfigError("items must be an iterable or an async iterable")
+    if isinstance(items, (str, bytes, bytearray, memoryview)):
+        # Iterable, but one stack uid passed where a list was meant would fan out over its
+        # characters: one request per character, each against a stack that does not exist.
+        raise ConfigError(
+            f"items must be a collection of items, not a {type(items).__name__} "
+            "(for one item, pass a list of one)"
+        )
 
 
 async def _each(items: Iterable[I] | AsyncIterable[I]) -> AsyncIterator[I]:

@@ -145,3 +145,7 @@ async def test_bad_arguments(client: Client) -> None:
         client.fan_out(3, ident)  # type: ignore[arg-type]
     with pytest.raises(ConfigError):
         client.fan_out(range(3), "ident")  # type: ignore[arg-type]
+    # One uid where a list was meant: never a request per character.
+    for text in ("5999b763474b0eafa5fafb64bff0ba80", b"abc"):
+        with pytest.raises(ConfigError, match="list of one"):
+            client.fan_out(text, ident)

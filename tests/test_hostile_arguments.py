@@ -236,6 +236,7 @@ def test_every_manager_method_is_covered() -> None:
 
 
 @pytest.mark.parametrize("call", sorted(METHODS))
+@pytest.mark.usefixtures("fast_waits")  # an accepted poll interval of 1.5 s is not slept
 async def test_every_argument_of_a_manager_method(call: str) -> None:
     fn = METHODS[call]
     attr, method = call.split(".")

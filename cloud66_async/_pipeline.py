@@ -19,7 +19,6 @@ held.
 
 from __future__ import annotations
 
-import contextlib
 import contextvars
 import json
 import logging
@@ -27,7 +26,8 @@ import math
 import sys
 import time
 import warnings
-from collections.abc import Awaitable, Iterator, Mapping
+from collections.abc import Awaitable, Mapping
+from types import TracebackType
 from typing import Any, Generic, TypeVar
 
 import anyio
@@ -787,14 +787,27 @@ def _redact(error: E, redactor: Redactor) -> E:
     return error
 
 
-@contextlib.contextmanager
-def _redacting(redactor: Redactor) -> Iterator[None]:
-    """Redact any SDK error raised inside (a decode error quotes the value it could not use)."""
-    try:
-        yield
-    except Cloud66Error as exc:
-        _redact(exc, redactor)
-        raise
+class _redacting:
+    """Redact any SDK error raised inside (a decode error quotes the value it could not use).
+
+    A small class, not a ``contextlib`` generator: it wraps every answer's decode, and a
+    generator-based context manager costs a generator and a wrapper object each time.
+    """
+
+    __slots__ = ("_redactor",)
+
+    def __init__(self, redactor: Redactor) -> None:
+        self._redactor = redactor
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        if isinstance(exc, Cloud66Error):
+            _redact(exc, self._redactor)
+        # Returns None: the error goes on, redacted.
 
 
 def _encode_body(body: Any) -> bytes | None:

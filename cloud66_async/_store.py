@@ -186,46 +186,60 @@ local function finish_all(now, first, keep)
 end
 """
 
-# ARGV: now, requests, per (us), member, lease (us), keep (ms), then finished requests.
-# Returns {status, us, count, over, gate, gate us, limit, remaining, throttled}: status 0
-# admitted (us: now), 1 the window is full (us: until its oldest send leaves it), 2 the
-# over-budget slot is taken (us: until its lease ends).
+# ARGV: now, requests, per (us), lease (us), keep (ms), n, n members, then finished requests.
+# Admits the n members one after the other, as n calls at one instant would, so a process's
+# concurrent requests share one round trip. Returns {gate, gate us, limit, remaining,
+# throttled}, then {status, us, count, over} for each member: status 0 admitted (us: now), 1
+# the window is full (us: until its oldest send leaves it), 2 the over-budget slot is taken
+# (us: until its lease ends).
 _ACQUIRE = (
     _PRELUDE
     + """
 local now = clock(ARGV[1])
-local requests, per, member = tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[4]
-local lease, keep = tonumber(ARGV[5]), tonumber(ARGV[6])
-finish_all(now, 7, keep)
+local requests, per = tonumber(ARGV[2]), tonumber(ARGV[3])
+local lease, keep, n = tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6])
+finish_all(now, 7 + n, keep)
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', int(now - per))
 local count = redis.call('ZCARD', KEYS[1])
 local gate, gate_wait = gate_status(now)
 local b = redis.call('HMGET', KEYS[3], 'limit', 'remaining', 'budget', 'over', 'over_until')
-local t = redis.call('HGET', KEYS[4], 'throttled')
-if count >= requests then
-  local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
-  return {1, tonumber(oldest[2]) + per - now, count, 0, gate, gate_wait, b[1], b[2], t}
-end
-local over = 0
-if b[3] and tonumber(b[3]) <= 0 then
-  if b[4] and tonumber(b[5]) > now then
-    return {2, tonumber(b[5]) - now, count, 0, gate, gate_wait, b[1], b[2], t}
+local out = {gate, gate_wait, b[1], b[2], redis.call('HGET', KEYS[4], 'throttled')}
+local budget = b[3] and tonumber(b[3])
+local over_until = (b[4] and tonumber(b[5])) or 0
+local oldest, admitted, took_over = nil, 0, false
+for i = 1, n do
+  local member = ARGV[6 + i]
+  local status, value, over = 0, now, 0
+  if count >= requests then
+    if not oldest then
+      oldest = tonumber(redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')[2])
+    end
+    status, value = 1, oldest + per - now
+  elseif budget and budget <= 0 and over_until > now then
+    status, value = 2, over_until - now
+  else
+    if budget and budget <= 0 then
+      redis.call('HSET', KEYS[3], 'over', member, 'over_until', int(now + lease))
+      over_until, over, took_over = now + lease, 1, true
+    end
+    if admitted == 0 then redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', int(now)) end
+    redis.call('ZADD', KEYS[1], int(now), member)
+    redis.call('ZADD', KEYS[2], int(now + lease), member)
+    count, admitted = count + 1, admitted + 1
+    if budget then budget = budget - 1 end
   end
-  redis.call('HSET', KEYS[3], 'over', member, 'over_until', int(now + lease))
-  over = 1
+  out[#out + 1] = status
+  out[#out + 1] = value
+  out[#out + 1] = count
+  out[#out + 1] = over
 end
-redis.call('ZADD', KEYS[1], int(now), member)
-redis.call('PEXPIRE', KEYS[1], int(math.ceil(per / 1000) + 1000))
-redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', int(now))
-redis.call('ZADD', KEYS[2], int(now + lease), member)
-redis.call('PEXPIRE', KEYS[2], int(math.ceil(lease / 1000) + 1000))
-if b[3] then
-  redis.call('HINCRBY', KEYS[3], 'budget', -1)
-  redis.call('PEXPIRE', KEYS[3], keep)
-elseif over == 1 then
-  redis.call('PEXPIRE', KEYS[3], keep)
+if admitted > 0 then
+  redis.call('PEXPIRE', KEYS[1], int(math.ceil(per / 1000) + 1000))
+  redis.call('PEXPIRE', KEYS[2], int(math.ceil(lease / 1000) + 1000))
+  if budget then redis.call('HSET', KEYS[3], 'budget', int(budget)) end
+  if budget or took_over then redis.call('PEXPIRE', KEYS[3], keep) end
 end
-return {0, now, count + 1, over, gate, gate_wait, b[1], b[2], t}
+return out
 """
 )
 
@@ -395,6 +409,10 @@ class _GateView:
     throttled: int | None
 
 
+# One admission's answer: (status, seconds, permit when admitted, the gate as it saw it).
+_Admitted = tuple[int, float, "SharedPermit | None", _GateView]
+
+
 class LimitStore:
     """The connection to the store, the scripts, and the keys of one token.
 
@@ -479,7 +497,7 @@ class LimitStore:
                 "under another event loop"
             ) from None
         if self.closed:
-            raise LimitStoreError(f"the limit store {shown} was closed", store=shown)
+            raise self.closed_error()
         try:
             async with asyncio.timeout(self.address.bound):  # asyncio only, and cheaper
                 result = await script(keys=self.keys, args=list(args))
@@ -502,6 +520,11 @@ class LimitStore:
                 store=shown,
             )
         return result
+
+    def closed_error(self) -> LimitStoreError:
+        """The error of an exchange asked for after :meth:`aclose`."""
+        shown = self.address.shown
+        return LimitStoreError(f"the limit store {shown} was closed", store=shown)
 
     async def state(self, per: float) -> list[Any]:
         """Read what the store holds now (tests and diagnostics)."""
@@ -606,6 +629,10 @@ class SharedRateLimiter:
         self._pending: list[tuple[str, str, str, str, str]] = []
         self._flush_timer: asyncio.TimerHandle | None = None
         self._flushing: asyncio.Task[None] | None = None
+        # Admissions waiting for the exchange under way to end, to go together in the next.
+        self._sending = False
+        self._queue: list[tuple[str, asyncio.Future[_Admitted]]] = []
+        self._drainer: asyncio.Task[None] | None = None
         self.server_limit: int | None = None
         self.server_remaining: int | None = None
         self._count = 0
@@ -641,32 +668,40 @@ class SharedRateLimiter:
             raise WaitTooLong(None, self._what(status))
 
     async def _try(self) -> tuple[int, float, Permit | None]:
-        """One admission attempt: (status, seconds, permit)."""
+        """One admission attempt: (status, seconds, permit).
+
+        The first attempt while no exchange of admissions is under way sends its own; the
+        attempts made meanwhile wait, and go together in the next one (see :meth:`_drain`),
+        so ten tasks cost one round trip per ten admissions, not ten.
+        """
         store = self._store
         member = store.new_id()
-        pending = self._take_pending()
-        args: list[str | int] = [
-            store.now_arg(),
-            self.limit.requests,
-            _us(self.limit.per),
-            member,
-            _us(store.lease),
-            store.keep_ms,
-        ]
-        for item in pending:
-            args.extend(item)
-        # Shielded: once the script has run, its answer must be read, or an admitted request
-        # would hold its place in the window with nobody to give it back.
-        with anyio.CancelScope(shield=True):
-            raw = await store.run(store.acquire_script, args)
-        status, value, count, over = (_num(v) for v in raw[:4])
-        view = store.note_gate(_num(raw[4]), _num(raw[5]), raw[8])
-        self._count = count
-        self._note_budget(raw[6], raw[7])
-        if status != 0:
-            return status, value / 1_000_000, None
-        permit = SharedPermit(stamp=value / 1_000_000, over_budget=bool(over), member=member)
-        self._outstanding[member] = None
+        if self._sending:
+            waiter: asyncio.Future[_Admitted] = asyncio.get_running_loop().create_future()
+            self._queue.append((member, waiter))
+            try:
+                status, value, permit, view = await waiter
+            except asyncio.CancelledError:
+                # Answered, then cancelled before this task resumed: give the place back. (A
+                # waiter cancelled before its answer is handled by whoever reads the answer.)
+                if waiter.done() and not waiter.cancelled() and waiter.exception() is None:
+                    late = waiter.result()[2]
+                    if late is not None:
+                        with anyio.CancelScope(shield=True):
+                            await self.release(late, sent=False)
+                raise
+        else:
+            self._sending = True
+            try:
+                # Shielded: once the script has run, its answer must be read, or an admitted
+                # request would hold its place in the window with nobody to give it back.
+                with anyio.CancelScope(shield=True):
+                    answers = await self._exchange([member])
+            finally:
+                self._hand_on()
+            status, value, permit, view = answers[0]
+        if permit is None:
+            return status, value, None
         store.saw_at_admission(view)
         try:
             await anyio.lowlevel.checkpoint_if_cancelled()
@@ -675,6 +710,95 @@ class SharedRateLimiter:
                 await self.release(permit, sent=False)
             raise
         return 0, 0.0, permit
+
+    def _hand_on(self) -> None:
+        """After an exchange: send the admissions that waited for it, or stop sending."""
+        if self._queue and not self._store.closed:
+            self._drainer = asyncio.get_running_loop().create_task(self._drain())
+        else:
+            self._sending = False
+            for _, waiter in self._take_queue():  # the store was closed meanwhile
+                waiter.set_exception(self._store.closed_error())
+
+    def _take_queue(self) -> list[tuple[str, asyncio.Future[_Admitted]]]:
+        queue, self._queue = self._queue, []
+        return [(member, waiter) for member, waiter in queue if not waiter.cancelled()]
+
+    async def _drain(self) -> None:
+        """Send the waiting admissions, a batch per exchange, until none waits."""
+        try:
+            while batch := self._take_queue():
+                try:
+                    answers = await self._exchange([member for member, _ in batch])
+                except BaseException as exc:
+                    for _, waiter in batch:
+                        if not waiter.done():
+                            waiter.set_exception(self._failure(exc))
+                    if not isinstance(exc, Exception):
+                        raise
+                    continue
+                for (_, waiter), answer in zip(batch, answers, strict=True):
+                    if not waiter.cancelled():
+                        waiter.set_result(answer)
+                    elif answer[2] is not None:  # its task gave up while it was on its way
+                        await self.release(answer[2], sent=False)
+        finally:
+            self._drainer = None
+            self._sending = False
+            for _, waiter in self._take_queue():
+                waiter.set_exception(self._store.closed_error())
+
+    def _failure(self, exc: BaseException) -> BaseException:
+        """What a waiting admission raises when the exchange that carried it failed with
+        ``exc``: an error of its own (one exception object is not raised in two tasks)."""
+        own: LimitStoreError | ConfigError
+        if isinstance(exc, LimitStoreError):
+            own = LimitStoreError(str(exc), store=exc.store)
+        elif isinstance(exc, ConfigError):
+            own = ConfigError(str(exc))
+        elif isinstance(exc, Exception):
+            return exc
+        else:  # the exchange was cancelled: the loop is going away
+            return self._store.closed_error()
+        own.__cause__ = exc.__cause__
+        return own
+
+    async def _exchange(self, members: list[str]) -> list[_Admitted]:
+        """Admit ``members`` in one script call, carrying the releases held back."""
+        store = self._store
+        pending = self._take_pending()
+        args: list[str | int] = [
+            store.now_arg(),
+            self.limit.requests,
+            _us(self.limit.per),
+            _us(store.lease),
+            store.keep_ms,
+            len(members),
+            *members,
+        ]
+        for item in pending:
+            args.extend(item)
+        raw = await store.run(store.acquire_script, args)
+        if len(raw) != 5 + 4 * len(members):
+            raise LimitStoreError(
+                f"the limit store {store.address.shown} answered {len(raw)} values to an "
+                f"admission of {len(members)}",
+                store=store.address.shown,
+            )
+        view = store.note_gate(_num(raw[0]), _num(raw[1]), raw[4])
+        self._note_budget(raw[2], raw[3])
+        answers: list[_Admitted] = []
+        for at in range(5, len(raw), 4):
+            status, value, count, over = (_num(v) for v in raw[at : at + 4])
+            self._count = count
+            if status != 0:
+                answers.append((status, value / 1_000_000, None, view))
+                continue
+            member = members[len(answers)]
+            permit = SharedPermit(stamp=value / 1_000_000, over_budget=bool(over), member=member)
+            self._outstanding[member] = None
+            answers.append((0, 0.0, permit, view))
+        return answers
 
     def _note_budget(self, limit: object, remaining: object) -> None:
         self.server_limit = _int_or_none(limit)
@@ -744,6 +868,8 @@ class SharedRateLimiter:
 
     async def aclose(self) -> None:
         """Send the releases held back, and wait for a send under way (never raises)."""
+        if self._drainer is not None:
+            await asyncio.wait([self._drainer])
         if self._flushing is not None:
             await asyncio.wait([self._flushing])
         await self.flush()

@@ -738,7 +738,7 @@ def counting_runs(made: SharedLimits) -> list[int]:
 
     async def counting(script: Any, args: Any) -> list[Any]:
         if script is made.store.acquire_script:
-            sizes.append(int(args[5]))
+            sizes.append(int(args[2]))
         return await run(script, args)
 
     made.store.run = counting  # type: ignore[method-assign]

@@ -29,9 +29,11 @@ behind the same interface (see that module's docstring), chosen when the client 
   (the oldest send leaving the window, the gate's reopening), at most :data:`POLL_MAX` seconds
   (so a place given back by another process is seen), and waits of unknown length (the probe's
   verdict, the over-budget request's answer: one request's time) poll with a backoff from
-  :data:`POLL_MIN` to :data:`POLL_UNKNOWN_MAX`; every wait is bounded by its deadline. One task per
-  process polls for each of the two, the others wait for it locally, and every release or
-  verdict in this process wakes them at once.
+  :data:`POLL_MIN` to :data:`POLL_UNKNOWN_MAX` (20 ms: a budget of 100 a second loses little
+  to the news of another process's answer); every wait is bounded by its deadline. One task
+  per process polls for each of the two, the others wait for it locally; whatever it finds,
+  and every release or verdict in this process, wakes them all at once, and they try again
+  together (their admissions in one exchange), not one after the other.
 - **At most one round trip per request, shared by concurrent requests**: the admission script
   also returns the gate's state, so the gate lets the same request through without a round
   trip of its own when it was open at admission; a request's answer headers (``observe``) go
@@ -111,7 +113,7 @@ KEY_PREFIX: Final = "cloud66_async"
 #: between two polls of a wait of unknown length (it lasts about one request).
 POLL_MAX: Final = 0.25
 POLL_MIN: Final = 0.005
-POLL_UNKNOWN_MAX: Final = 0.05
+POLL_UNKNOWN_MAX: Final = 0.02
 #: How long the budget and the gate are kept after their last change (seconds).
 KEEP: Final = 3600.0
 #: Releases held back for the next exchange, at most (then they are sent on their own).
@@ -570,18 +572,6 @@ class _Poller:
         self.busy = False
         self.wakeup = _Wakeup()
 
-    async def _wait_turn(self, deadline: float, clock: Clock, what: str) -> bool:
-        """Wait until no other task of this process polls (``True`` when one did), or raise
-        :class:`WaitTooLong` at ``deadline``."""
-        waited = False
-        while self.busy:
-            now = clock()
-            if now >= deadline:
-                raise WaitTooLong(None, what)
-            waited = True
-            await self.wakeup.wait(deadline - now)
-        return waited
-
     async def wait_for(
         self,
         first: tuple[int, float, _Found | None],
@@ -601,21 +591,29 @@ class _Poller:
         """
         status, value, _ = first
         refuse(status, value, deadline)
-        # A poller of this process just finished (it got what it waited for): try at once.
-        fresh = await self._wait_turn(deadline, clock, what(status))
+        while self.busy:
+            # Another task of this process polls: wait for news (its poll found what it
+            # waited for, a release, a verdict), then try at once, with every other waiter
+            # woken (admissions share one exchange), instead of one after the other.
+            now = clock()
+            if now >= deadline:
+                raise WaitTooLong(None, what(status))
+            await self.wakeup.wait(deadline - now)
+            status, value, found = await attempt()
+            if found is not None:
+                return found
+            refuse(status, value, deadline)
         self.busy = True
         try:
             backoff = POLL_MIN
             while True:
-                if not fresh:
-                    now = clock()
-                    if status == known:
-                        pause = min(value, POLL_MAX)
-                    else:
-                        pause = min(backoff * (0.5 + random.random() / 2), value)
-                        backoff = min(backoff * 2, POLL_UNKNOWN_MAX)
-                    await self.wakeup.wait(min(pause, max(0.0, deadline - now)))
-                fresh = False
+                now = clock()
+                if status == known:
+                    pause = min(value, POLL_MAX)
+                else:
+                    pause = min(backoff * (0.5 + random.random() / 2), value)
+                    backoff = min(backoff * 2, POLL_UNKNOWN_MAX)
+                await self.wakeup.wait(min(pause, max(0.0, deadline - now)))
                 status, value, found = await attempt()
                 if found is not None:
                     return found

@@ -616,6 +616,37 @@ async def test_waiters_of_one_process_take_turns_polling_the_store(store_url: st
     assert calls <= 20 + 15 + 20, calls  # first tries, admissions, a few early polls
 
 
+async def test_waiters_woken_together_are_admitted_together(store_url: str) -> None:
+    """Ten tasks fill a window of ten; ten more wait. When the window empties, the one that
+    polls is admitted and wakes the others, whose admissions go in one or two exchanges, not
+    one after the other."""
+    made = limits(store_url, rate=RateLimit(10, per=0.5), defer=True)
+    limiter = made.limiter
+    assert limiter is not None
+    sizes = counting_runs(made)
+    admitted: list[float] = []
+
+    async def request() -> None:
+        permit = await limiter.acquire(math.inf)
+        admitted.append(time.monotonic())
+        await limiter.release(permit, sent=True)
+
+    try:
+        with anyio.fail_after(10):
+            async with anyio.create_task_group() as tg:
+                for _ in range(20):
+                    tg.start_soon(request)
+    finally:
+        await made.aclose()
+    assert len(admitted) == 20
+    admitted.sort()
+    assert admitted[10] - admitted[9] >= 0.5 - 0.02  # the window held
+    assert sum(sizes[:2]) == 20  # the first tries of all twenty: one, then nineteen together
+    # Then the poller's polls and admission, and the other nine in one or two exchanges (one
+    # at a time, they took eleven).
+    assert len(sizes[2:]) <= 6, sizes
+
+
 async def test_a_waiter_sees_another_clients_probe_reopen_the_gate_soon(store_url: str) -> None:
     """The second client arrives while the first one's probe is out: a wait of unknown length,
     polled, which ends within a poll of the probe's success. (Had it arrived while the gate was

@@ -16,8 +16,11 @@ Two measurements, both alternated side by side (store, none, store, none, ...):
 * **The store's cost per request** (client cost). One client's limiter and gate, in a loop:
   ``acquire``, ``enter``, ``release`` -- what the pipeline asks of them for one request --
   through the store against the in-process limiter and gate, one task at a time and ten tasks
-  at a time (where releases ride on the next admission). The difference of the medians is the
-  store's cost per request, wall and CPU (goal <= 0.3 ms on loopback).
+  at a time (where admissions share round trips and releases ride on them). The difference of
+  the medians is the store's cost per request, wall and CPU (goal <= 0.3 ms on loopback). The
+  floors are measured in the same rounds through the same connection pool: a bare ``EVALSHA``
+  of a script that returns at once, and a bare ``PING``; and the store's round trips per
+  request are counted by the server (``INFO commandstats``).
 """
 
 from __future__ import annotations
@@ -242,7 +245,9 @@ async def one_run(
 
 
 async def cost(url: str, rounds: int, count: int) -> dict[str, list[float]]:
-    """Seconds (wall, CPU) per request of acquire + enter + release, per shape and side."""
+    """Seconds (wall, CPU) per request of acquire + enter + release, per shape and side; and
+    the floors, in the same rounds through the same connection pool: a bare ``EVALSHA`` (of a
+    script that returns at once) and a bare ``PING``."""
     from cloud66_async import RateLimit
     from cloud66_async._options import check_limit_store
     from cloud66_async._store import open_limit_store
@@ -251,42 +256,55 @@ async def cost(url: str, rounds: int, count: int) -> dict[str, list[float]]:
     rate = RateLimit(10**9, per=3600)
     shared = open_limit_store(check_limit_store(url), token="bench", rate_limit=rate, lease=70)
     local_limiter, local_gate = RateLimiter(rate), ThrottleGate()
-    sides: dict[str, Any] = {
-        "store": (shared.limiter, shared.gate),
-        "in process": (local_limiter, local_gate),
-    }
-    out: dict[str, dict[str, list[float]]] = {}
+    redis = shared.store.redis
+    keys = shared.store.keys
+    bare_sha = ""
 
-    async def one(limiter: Any, gate: Any, n: int) -> None:
+    def request(limiter: Any, gate: Any) -> Any:
+        async def one(n: int) -> None:
+            for _ in range(n):
+                permit = await limiter.acquire(math.inf)
+                ticket = await gate.enter(time.monotonic())
+                await gate.succeeded(ticket)
+                await limiter.release(permit, sent=True)
+
+        return one
+
+    async def bare(n: int) -> None:
         for _ in range(n):
-            permit = await limiter.acquire(math.inf)
-            ticket = await gate.enter(time.monotonic())
-            await gate.succeeded(ticket)
-            await limiter.release(permit, sent=True)
+            await redis.evalsha(bare_sha, len(keys), *keys, "", "1")
 
     async def ping(n: int) -> None:
         for _ in range(n):
-            await shared.store.redis.ping()
+            await redis.ping()
 
+    async def evalsha_calls() -> int:
+        stats = await redis.info("commandstats")
+        return int(stats.get("cmdstat_evalsha", {}).get("calls", 0))
+
+    sides: dict[str, Any] = {
+        "store": request(shared.limiter, shared.gate),
+        "in process": request(local_limiter, local_gate),
+        "bare EVALSHA": bare,
+        "PING": ping,
+    }
+    out: dict[str, list[float]] = {}
     try:
-        for _ in range(rounds + 1):
-            wall0 = time.perf_counter()
-            await ping(count)
-            out.setdefault("ping wall", []).append((time.perf_counter() - wall0) / count)
-        out["ping wall"] = out["ping wall"][1:]
+        bare_sha = await redis.script_load("return 1")
         for tasks in (1, 10):
-            for _ in range(rounds + 1):  # the first round warms up, untimed
-                for name, (limiter, gate) in sides.items():
+            for round_ in range(rounds + 1):  # the first round warms up, untimed
+                for name, loop in sides.items():
+                    before = await evalsha_calls() if name == "store" else 0
                     wall0, cpu0 = time.perf_counter(), time.process_time()
-                    await asyncio.gather(
-                        *(one(limiter, gate, count // tasks) for _ in range(tasks))
-                    )
+                    await asyncio.gather(*(loop(count // tasks) for _ in range(tasks)))
                     wall, cpu = time.perf_counter() - wall0, time.process_time() - cpu0
+                    if not round_:
+                        continue
                     out.setdefault(f"{name} x{tasks} wall", []).append(wall / count)
                     out.setdefault(f"{name} x{tasks} cpu", []).append(cpu / count)
-            for name in sides:
-                for kind in ("wall", "cpu"):
-                    out[f"{name} x{tasks} {kind}"] = out[f"{name} x{tasks} {kind}"][1:]
+                    if name == "store":
+                        trips = (await evalsha_calls() - before) / count
+                        out.setdefault(f"store x{tasks} trips", []).append(trips)
     finally:
         await shared.aclose()
     return out
@@ -363,12 +381,16 @@ def _throughput_rows(
 
 def _cost_rows(measured: dict[str, list[float]]) -> list[Row]:
     rows = []
-    floor = [s * 1e6 for s in measured["ping wall"]]
     for tasks in (1, 10):
+        trips = measured[f"store x{tasks} trips"]
         for kind in ("wall", "cpu"):
-            store = [s * 1e6 for s in measured[f"store x{tasks} {kind}"]]
-            local = [s * 1e6 for s in measured[f"in process x{tasks} {kind}"]]
+
+            def us(side: str, kind: str = kind, tasks: int = tasks) -> list[float]:
+                return [s * 1e6 for s in measured[f"{side} x{tasks} {kind}"]]
+
+            store, local, bare, ping = us("store"), us("in process"), us("bare EVALSHA"), us("PING")
             diffs = [a - b for a, b in zip(store, local, strict=True)]
+            above = [a - b for a, b in zip(store, bare, strict=True)]
             extra = median(store) - median(local)
             rows.append(
                 Row(
@@ -384,9 +406,13 @@ def _cost_rows(measured: dict[str, list[float]]) -> list[Row]:
                     [
                         f"store {median(store):.1f} us ({spread(store)}), in process "
                         f"{median(local):.2f} us ({spread(local)}); per round store - in process "
-                        f"{median(diffs):+.1f} [{min(diffs):+.1f}..{max(diffs):+.1f}] us; one "
-                        f"round trip per request; a bare PING through redis-py on this machine: "
-                        f"{median(floor):.1f} us ({spread(floor)})"
+                        f"{median(diffs):+.1f} [{min(diffs):+.1f}..{max(diffs):+.1f}] us",
+                        f"floors in the same rounds, same pool, {tasks} at a time: a bare "
+                        f"EVALSHA {median(bare):.1f} us ({spread(bare)}), a bare PING "
+                        f"{median(ping):.1f} us ({spread(ping)}); per round store - bare "
+                        f"EVALSHA {median(above):+.1f} "
+                        f"[{min(above):+.1f}..{max(above):+.1f}] us; store round trips per "
+                        f"request {median(trips):.2f} ({spread(trips)})",
                     ],
                     f"+{extra:.1f} us",
                 )

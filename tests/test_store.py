@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import anyio
+import anyio.lowlevel
 import pytest
 from _redis_server import (
     KINDS,
@@ -615,6 +616,37 @@ async def test_waiters_of_one_process_take_turns_polling_the_store(store_url: st
     assert calls <= 20 + 15 + 20, calls  # first tries, admissions, a few early polls
 
 
+async def test_waiters_woken_together_are_admitted_together(store_url: str) -> None:
+    """Ten tasks fill a window of ten; ten more wait. When the window empties, the one that
+    polls is admitted and wakes the others, whose admissions go in one or two exchanges, not
+    one after the other."""
+    made = limits(store_url, rate=RateLimit(10, per=0.5), defer=True)
+    limiter = made.limiter
+    assert limiter is not None
+    sizes = counting_runs(made)
+    admitted: list[float] = []
+
+    async def request() -> None:
+        permit = await limiter.acquire(math.inf)
+        admitted.append(time.monotonic())
+        await limiter.release(permit, sent=True)
+
+    try:
+        with anyio.fail_after(10):
+            async with anyio.create_task_group() as tg:
+                for _ in range(20):
+                    tg.start_soon(request)
+    finally:
+        await made.aclose()
+    assert len(admitted) == 20
+    admitted.sort()
+    assert admitted[10] - admitted[9] >= 0.5 - 0.02  # the window held
+    assert sum(sizes[:2]) == 20  # the first tries of all twenty: one, then nineteen together
+    # Then the poller's polls and admission, and the other nine in one or two exchanges (one
+    # at a time, they took eleven).
+    assert len(sizes[2:]) <= 6, sizes
+
+
 async def test_a_waiter_sees_another_clients_probe_reopen_the_gate_soon(store_url: str) -> None:
     """The second client arrives while the first one's probe is out: a wait of unknown length,
     polled, which ends within a poll of the probe's success. (Had it arrived while the gate was
@@ -725,6 +757,196 @@ async def test_closing_sends_the_releases_held_back(
     await made.aclose()  # two never ends (its process is going away): its lease will
     assert zcard(redis_server, made.store.keys[1]) == 1
     assert two.over_budget is False
+
+
+# ------------------------------------------------------------ admissions in batches
+
+
+def counting_runs(made: SharedLimits) -> list[int]:
+    """Count the store's admission exchanges: one entry per exchange, its batch's size."""
+    sizes: list[int] = []
+    run = made.store.run
+
+    async def counting(script: Any, args: Any) -> list[Any]:
+        if script is made.store.acquire_script:
+            sizes.append(int(args[2]))
+        return await run(script, args)
+
+    made.store.run = counting  # type: ignore[method-assign]
+    return sizes
+
+
+async def test_concurrent_admissions_of_one_process_share_round_trips(
+    redis_server: RedisServer, store_url: str
+) -> None:
+    """Ten tasks, twenty requests each: every request admitted once, under its own name, and
+    far fewer exchanges than admissions (those that arrive while one is under way go in the
+    next together)."""
+    made = limits(store_url, rate=RateLimit(1000, per=60), defer=True)
+    limiter = made.limiter
+    assert limiter is not None
+    sizes = counting_runs(made)
+    names: list[str] = []
+
+    async def task() -> None:
+        for _ in range(20):
+            permit = await limiter.acquire(math.inf)
+            names.append(permit.member)  # type: ignore[attr-defined]
+            await anyio.lowlevel.checkpoint()
+            await limiter.release(permit, sent=True)
+
+    try:
+        with anyio.fail_after(10):
+            async with anyio.create_task_group() as tg:
+                for _ in range(10):
+                    tg.start_soon(task)
+    finally:
+        await made.aclose()
+    assert len(names) == len(set(names)) == 200
+    assert sum(sizes) == 200
+    assert len(sizes) <= 100 and max(sizes) > 1, sizes
+    assert zcard(redis_server, made.store.keys[0]) == 200
+    assert zcard(redis_server, made.store.keys[1]) == 0  # every release reached the store
+
+
+async def test_a_batch_admits_exactly_what_the_window_holds(
+    redis_server: RedisServer, store_url: str
+) -> None:
+    """Eight admissions in one batch, as eight at one instant: the server's budget of three
+    admits three, one more goes past it alone, the others wait for its answer; then the
+    window of six is full and says until when."""
+    clock = VirtualClock()
+    made = limits(store_url, rate=RateLimit(6, per=10), clock=clock)
+    limiter = made.limiter
+    assert limiter is not None
+    try:
+        first = await limiter.acquire(clock())
+        await limiter.observe(first, RateLimitHeaders(3600, 3))  # the server: 3 left
+        await limiter.release(first, sent=True)
+        sizes = counting_runs(made)
+        clock.advance(1.0)
+        outcomes: list[Any] = []
+
+        async def one() -> None:
+            try:
+                outcomes.append(await limiter.acquire(clock()))
+            except WaitTooLong as exc:
+                outcomes.append(exc)
+
+        async with anyio.create_task_group() as tg:
+            for _ in range(8):
+                tg.start_soon(one)
+        assert sizes[0] == 1 and sum(sizes) == 8, sizes  # the first alone, then a batch
+        permits = [o for o in outcomes if not isinstance(o, WaitTooLong)]
+        refused = [o for o in outcomes if isinstance(o, WaitTooLong)]
+        # The server's budget of 3 goes to 3, the 4th goes past it alone, the others wait
+        # for it (an unknown wait, refused at a deadline of now).
+        assert [p.over_budget for p in permits] == [False, False, False, True]
+        assert len(refused) == 4
+        assert {r.what for r in refused} == {"the server's rate budget"}
+        assert zcard(redis_server, made.store.keys[0]) == 5
+        for permit in permits:
+            await limiter.release(permit, sent=True)
+        clock.advance(0.5)
+        await limiter.observe(await limiter.acquire(clock()), RateLimitHeaders(3600, 50))
+        with pytest.raises(WaitTooLong) as info:  # the window: 6 in the last 10 s
+            await limiter.acquire(clock())
+        assert info.value.opens_in == pytest.approx(10 - 1.5, abs=1e-6)
+    finally:
+        await made.aclose()
+
+
+async def test_an_admission_cancelled_while_it_waits_for_its_batch_gives_its_place_back(
+    redis_server: RedisServer, store_url: str
+) -> None:
+    """One task cancelled before its batch went, one while its batch was on its way: neither
+    keeps a place in the window, and the others are admitted."""
+    made = limits(store_url, rate=RateLimit(100, per=60))
+    limiter = made.limiter
+    assert limiter is not None
+    run = made.store.run
+    holds = [anyio.Event(), anyio.Event()]
+    second_sent = anyio.Event()
+    exchanges = 0
+
+    async def slow(script: Any, args: Any) -> list[Any]:
+        nonlocal exchanges
+        if script is made.store.acquire_script:
+            exchanges += 1
+            if exchanges == 2:
+                second_sent.set()
+            if exchanges <= len(holds):
+                await holds[exchanges - 1].wait()  # held until the test lets it go
+        return await run(script, args)
+
+    made.store.run = slow  # type: ignore[method-assign]
+    got: list[Any] = []
+
+    async def acquire() -> None:
+        got.append(await limiter.acquire(math.inf))
+
+    try:
+        with anyio.fail_after(10):
+            async with anyio.create_task_group() as tg:
+                tg.start_soon(acquire)  # leads, held
+                await anyio.sleep(0.01)
+                async with anyio.create_task_group() as queued:
+                    queued.start_soon(acquire)
+                    queued.start_soon(acquire)
+                    await anyio.sleep(0.01)
+                    queued.cancel_scope.cancel()  # both cancelled before their batch went
+                tg.start_soon(acquire)
+                async with anyio.create_task_group() as in_flight:
+                    in_flight.start_soon(acquire)
+                    await anyio.sleep(0.01)
+                    holds[0].set()  # the leader is admitted; the next batch goes at once ...
+                    await second_sent.wait()
+                    in_flight.cancel_scope.cancel()  # ... with this one on its way
+                holds[1].set()
+        assert exchanges == 2
+        assert len(got) == 2
+        for _ in range(100):  # the refund of the cancelled one goes after its answer
+            if zcard(redis_server, made.store.keys[0]) == 2:
+                break
+            await anyio.sleep(0.01)
+        assert zcard(redis_server, made.store.keys[0]) == 2
+        assert zcard(redis_server, made.store.keys[1]) == 2
+    finally:
+        await made.aclose()
+
+
+async def test_every_admission_of_a_batch_fails_when_the_store_does(
+    own_server: RedisServer,
+) -> None:
+    made = limits(
+        own_server.url + "?socket_timeout=0.2&socket_connect_timeout=0.2",
+        rate=RateLimit(100, per=60),
+    )
+    limiter = made.limiter
+    assert limiter is not None
+    errors: list[BaseException] = []
+
+    async def acquire() -> None:
+        try:
+            await limiter.acquire(math.inf)
+        except LimitStoreError as exc:
+            errors.append(exc)
+
+    try:
+        await limiter.release(await limiter.acquire(math.inf), sent=False)  # connected
+        own_server.freeze()
+        started = time.monotonic()
+        with anyio.fail_after(5):
+            async with anyio.create_task_group() as tg:
+                for _ in range(5):
+                    tg.start_soon(acquire)
+        # The first exchange times out, then the batch of the other four does.
+        assert time.monotonic() - started < 2 * 0.4 + 0.5
+        assert len(errors) == 5 and len({id(e) for e in errors}) == 5
+        assert all("did not answer" in str(e) for e in errors)
+    finally:
+        own_server.thaw()
+        await made.aclose()
 
 
 # -------------------------------------------------------------------- end to end

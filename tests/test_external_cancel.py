@@ -33,6 +33,9 @@ from cloud66_async import (
 )
 from cloud66_async.models import Action
 
+# Every moment of several polls is tried (about 13 s): the slow env runs it (CI runs both).
+pytestmark = pytest.mark.slow
+
 JSON = {"Content-Type": "application/json"}
 THROTTLED = HTTPResponse(
     503, {}, json.dumps({"error": "throttled", "error_description": "slow down"}).encode()

@@ -76,8 +76,8 @@ def _quote_reference(value: object) -> str:
     if isinstance(value, bool) or not isinstance(value, (str, int)):
         raise ConfigError("bad")
     text = str(value)
-    if not text:
-        raise ConfigError("empty")
+    if not text.strip():
+        raise ConfigError("empty or blank")  # refused since the hostile-argument checks
     return "%2E" * len(text) if set(text) == {"."} else quote(text, safe="")
 
 

@@ -24,9 +24,12 @@ from cloud66_async import Client, HTTPRequest, HTTPResponse, MockTransport, reso
 from cloud66_async._client import MANAGER_NAMES
 from cloud66_async.resources import MANAGERS, Manager
 
+MODEL_MODULES = tuple(
+    sorted(f"cloud66_async.models{module}" for module in set(cloud66_async.models._LAZY.values()))
+)
 # Loaded by `import cloud66_async` before this work; a plain client has no use for them at import.
 DEFERRED = (
-    "cloud66_async.models",
+    *MODEL_MODULES,
     "cloud66_async.resources",
     "cloud66_async._polling",
     "cloud66_async._store",
@@ -63,7 +66,17 @@ def test_import_loads_none_of_what_a_plain_client_defers() -> None:
         "print(json.dumps(sorted(set(sys.modules) - before)))\n"
     )
     assert "cloud66_async._client" in new  # the client itself is imported, with aiohttp
+    assert "cloud66_async.models" in new  # the table of model names: c66.models.Stack works
     assert loaded(new, DEFERRED) == []
+
+
+def test_models_are_reachable_from_a_plain_import() -> None:
+    found = run_child(
+        "import json\n"
+        "import cloud66_async as c66\n"
+        "print(json.dumps([c66.models.Stack.__module__, c66.models.User.__name__]))\n"
+    )
+    assert found == ["cloud66_async.models.stacks", "User"]
 
 
 def test_building_a_client_loads_no_manager_until_one_is_used() -> None:
@@ -76,7 +89,7 @@ def test_building_a_client_loads_no_manager_until_one_is_used() -> None:
         "print(json.dumps([built, sorted(sys.modules)]))\n"
     )
     built, used = found
-    assert loaded(built, ("cloud66_async.resources", "cloud66_async.models")) == []
+    assert loaded(built, ("cloud66_async.resources", *MODEL_MODULES)) == []
     assert "cloud66_async.resources.stacks" in used
     assert "cloud66_async.models.stacks" in used
 
@@ -89,8 +102,10 @@ def test_a_model_import_loads_its_own_module_only() -> None:
         "assert Stack.__module__ == 'cloud66_async.models.stacks'\n"
         "print(json.dumps(sorted(set(sys.modules) - before)))\n"
     )
-    models = loaded(new, ("cloud66_async.models",))
-    assert models == ["cloud66_async.models", "cloud66_async.models.stacks"]
+    assert loaded(new, ("cloud66_async.models",)) == [
+        "cloud66_async.models",
+        "cloud66_async.models.stacks",
+    ]
 
 
 def test_every_model_name_resolves_in_a_fresh_interpreter() -> None:

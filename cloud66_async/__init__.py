@@ -11,6 +11,9 @@ every other module is private.
 
 from __future__ import annotations
 
+# ``c66.models.Stack`` after a plain ``import cloud66_async as c66``: the package is a table of
+# names here, each model is imported from its own module on first use.
+from . import models as models
 from ._bulk import Failure, Outcome, Success
 from ._client import Client, RawResponse
 from ._exceptions import (

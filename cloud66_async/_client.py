@@ -15,7 +15,7 @@ import re
 import time
 from collections.abc import AsyncIterable, Awaitable, Callable, Iterable, Mapping
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from . import _sansio
 from ._bulk import Outcome, fan_out
@@ -36,31 +36,36 @@ from ._options import (
     resolve_token,
 )
 from ._pipeline import Engine, RawResponse, Requester, capturing, collect_raw, stop_capturing
-from ._store import SharedLimits, open_limit_store
 from ._tasks import Stream
 from ._throttle import Clock, Gate, Limiter, RateLimiter, RateLimitState, Slots, ThrottleGate
 from ._transport import AIOHTTP_VERSION, AiohttpTransport, ClientSession, TraceConfig, Transport
 from ._version import __version__
-from .resources import (
-    AccountsManager,
-    ActionsManager,
-    BackupsManager,
-    CloudsManager,
-    ContainersManager,
-    DeploymentsManager,
-    EnvVarsManager,
-    FirewallsManager,
-    Manager,
-    NotificationsManager,
-    ServerGroupsManager,
-    ServerSettingsManager,
-    ServersManager,
-    ServicesManager,
-    SettingsManager,
-    StacksManager,
-    UsersManager,
-    build_managers,
-)
+
+if TYPE_CHECKING:
+    # Imported where first used instead (a limit store, the first manager), so that ``import
+    # cloud66_async`` does not load the shared limit store, the resource managers and the models
+    # (~40 ms together): a client pays for them when it uses them. typing.get_type_hints(Client)
+    # needs ``localns=vars(cloud66_async.resources)`` for the managers' annotations.
+    from ._store import SharedLimits
+    from .resources import (
+        AccountsManager,
+        ActionsManager,
+        BackupsManager,
+        CloudsManager,
+        ContainersManager,
+        DeploymentsManager,
+        EnvVarsManager,
+        FirewallsManager,
+        Manager,
+        NotificationsManager,
+        ServerGroupsManager,
+        ServerSettingsManager,
+        ServersManager,
+        ServicesManager,
+        SettingsManager,
+        StacksManager,
+        UsersManager,
+    )
 
 __all__ = ["Client", "RawResponse"]
 
@@ -73,6 +78,28 @@ _METHODS = frozenset({"GET", "POST", "PUT", "PATCH", "DELETE"})
 # What request() refuses in a path: whitespace (str.isspace(): \s of a str pattern is the same
 # set) and control characters. One regex search instead of a Python test per character.
 _BAD_PATH_CHAR = re.compile(r"[\s\x00-\x1f\x7f]")
+# The client's attributes that are resource managers (``resources.MANAGERS`` maps the same names
+# to their classes; a test keeps the two equal). Each is built on first access.
+MANAGER_NAMES: frozenset[str] = frozenset(
+    {
+        "stacks",
+        "actions",
+        "deployments",
+        "services",
+        "containers",
+        "env_vars",
+        "firewalls",
+        "notifications",
+        "settings",
+        "server_groups",
+        "servers",
+        "server_settings",
+        "clouds",
+        "backups",
+        "accounts",
+        "users",
+    }
+)
 
 
 class Client:
@@ -187,6 +214,8 @@ class Client:
         self._limits: SharedLimits | None = None
         if store is not None:
             # Last: nothing below can fail, so the store's connections are always closed.
+            from ._store import open_limit_store
+
             self._limits = open_limit_store(
                 store,
                 token=resolved_token,
@@ -228,8 +257,27 @@ class Client:
     def _setup(self, requester: Requester, *, is_view: bool) -> None:
         self._requester = requester
         self._is_view = is_view
-        for name, manager in build_managers(requester).items():
+
+    if not TYPE_CHECKING:  # mypy reads the managers' types from the annotations above
+
+        def __getattr__(self, name: str) -> Any:
+            # Reached only when ordinary lookup fails: a manager not built yet. It is built on
+            # first access and stored on the instance, so later lookups never come here.
+            requester = self.__dict__.get("_requester")
+            if name not in MANAGER_NAMES or requester is None:
+                raise AttributeError(
+                    f"{type(self).__name__!r} object has no attribute {name!r}",
+                    name=name,
+                    obj=self,
+                )
+            from .resources import build_manager
+
+            manager = build_manager(name, requester)
             setattr(self, name, manager)
+            return manager
+
+    def __dir__(self) -> list[str]:
+        return sorted({*super().__dir__(), *MANAGER_NAMES})
 
     @property
     def _shared(self) -> Engine:
@@ -425,7 +473,7 @@ class _RawView:
 
     def __getattr__(self, name: str) -> Any:
         target = getattr(self._client, name)
-        return _RawManager(target) if isinstance(target, Manager) else _raw_callable(target)
+        return _RawManager(target) if name in MANAGER_NAMES else _raw_callable(target)
 
     def __repr__(self) -> str:
         return f"<with_raw_response of {self._client!r}>"

@@ -21,14 +21,17 @@ from __future__ import annotations
 import contextlib
 import inspect
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Mapping
-from typing import Any, Final, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Final, Generic, TypeVar
 
 import anyio
-import anyio.abc
 import attrs
 
 from ._exceptions import Cloud66Error, ConfigError, DecodeError
 from ._tasks import Feed, Send, Stream
+
+if TYPE_CHECKING:
+    # Types only: anyio.abc loads most of anyio (~15 ms), which the first task group loads anyway
+    from anyio.abc import TaskGroup
 
 __all__ = ["EMPTY_RUN", "GROWTH", "PAGES_SLACK", "Page", "PageFetcher", "Paginator"]
 
@@ -136,11 +139,17 @@ def _same(page: Page[Any]) -> Page[Any]:
     return page
 
 
+def _new_event() -> anyio.Event:
+    # anyio.Event is looked up here, at the first prefetch, not at import: naming it at import
+    # makes anyio load its synchronisation and task modules (~15 ms) for every program.
+    return anyio.Event()
+
+
 @attrs.define
 class _Ahead(Generic[T]):
     """A page being fetched ahead: its result or its error, once ``done`` is set."""
 
-    done: anyio.Event = attrs.field(factory=anyio.Event)
+    done: anyio.Event = attrs.field(factory=_new_event)
     page: Page[T] | None = None
     error: Exception | None = None
 
@@ -323,7 +332,7 @@ class Paginator(Generic[T]):
 
     async def _feed_pages(
         self,
-        tg: anyio.abc.TaskGroup,
+        tg: TaskGroup,
         send: Send[Page[T]],
         ahead: dict[int, _Ahead[Any]],
         remaining: int | None,
@@ -361,7 +370,7 @@ class Paginator(Generic[T]):
 
     def _schedule(
         self,
-        tg: anyio.abc.TaskGroup,
+        tg: TaskGroup,
         page: Page[T],
         ahead: dict[int, _Ahead[Any]],
         remaining: int | None,

@@ -19,12 +19,16 @@ import asyncio
 import contextlib
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import Any, Generic, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
 import anyio
-from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
 
 from ._exceptions import ConfigError
+
+if TYPE_CHECKING:
+    # Types only: anyio loads its streams and synchronisation modules (~15 ms) when the first
+    # stream is made (anyio.create_memory_object_stream), not when the SDK is imported.
+    from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
 
 __all__ = ["Feed", "Send", "Stream", "running_loop"]
 

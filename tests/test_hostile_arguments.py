@@ -39,6 +39,7 @@ from cloud66_async import (
     RateLimit,
     RetryPolicy,
     Timeout,
+    resources,
 )
 from cloud66_async.models import Action
 from cloud66_async.resources import Manager
@@ -147,7 +148,9 @@ VALID_FOR: dict[str, dict[str, Any]] = {
 def manager_methods() -> dict[str, Callable[..., Any]]:
     """Every public method of every manager a Client has, by ``"<attribute>.<method>"``."""
     found: dict[str, Callable[..., Any]] = {}
-    for attr, tp in typing.get_type_hints(Client).items():
+    # Client names its managers under TYPE_CHECKING (they are imported on first access): resolve
+    # the annotations in the resources package, as the docs and test_docstrings do.
+    for attr, tp in typing.get_type_hints(Client, localns=vars(resources)).items():
         if isinstance(tp, type) and issubclass(tp, Manager):
             for name, fn in inspect.getmembers(tp, inspect.isfunction):
                 if not name.startswith("_"):

@@ -38,7 +38,7 @@ __all__ = [
     "SettingsManager",
     "StacksManager",
     "UsersManager",
-    "build_managers",
+    "build_manager",
 ]
 
 MANAGERS: dict[str, type[Manager]] = {
@@ -61,6 +61,6 @@ MANAGERS: dict[str, type[Manager]] = {
 }
 
 
-def build_managers(requester: Requester) -> dict[str, Manager]:
-    """One manager per API group, by the attribute name the client gives it."""
-    return {name: cls(requester) for name, cls in MANAGERS.items()}
+def build_manager(name: str, requester: Requester) -> Manager:
+    """Build the manager the client gives the attribute ``name``."""
+    return MANAGERS[name](requester)

@@ -1,0 +1,180 @@
+"""``import cloud66_async`` loads what a plain client needs and defers the rest (issue 15).
+
+What the import defers, each proved in a fresh interpreter (this process has long imported
+everything): the models (each on first use, from its own module), the resource managers (built
+on first access to ``client.<group>``), the shared limit store, the waits, the careful cattrs
+decoder, the command line, the testing package, and anyio's streams and task machinery. And every
+name deferred still resolves, lists in ``dir()`` and ``__all__``, and is the object its module
+defines.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import subprocess
+import sys
+import typing
+
+import pytest
+
+import cloud66_async
+import cloud66_async.models
+from cloud66_async import Client, HTTPRequest, HTTPResponse, MockTransport, resources
+from cloud66_async._client import MANAGER_NAMES
+from cloud66_async.resources import MANAGERS, Manager
+
+MODEL_MODULES = tuple(
+    sorted(f"cloud66_async.models{module}" for module in set(cloud66_async.models._LAZY.values()))
+)
+# Loaded by `import cloud66_async` before this work; a plain client has no use for them at import.
+DEFERRED = (
+    *MODEL_MODULES,
+    "cloud66_async.resources",
+    "cloud66_async._polling",
+    "cloud66_async._store",
+    "cloud66_async._converter",
+    "cloud66_async.cli",
+    "cloud66_async.testing",
+    "cattrs",
+    "anyio.abc",
+    "anyio.streams",
+    "anyio._core._synchronization",
+    "anyio._core._tasks",
+)
+
+
+def run_child(code: str) -> typing.Any:
+    """Run ``code`` in a fresh interpreter; return what it printed last, read as JSON."""
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert out.returncode == 0, out.stderr
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def loaded(names: list[str], prefixes: tuple[str, ...]) -> list[str]:
+    return sorted(n for n in names if any(n == p or n.startswith(p + ".") for p in prefixes))
+
+
+def test_import_loads_none_of_what_a_plain_client_defers() -> None:
+    new = run_child(
+        "import json, sys\n"
+        "import aiohttp\n"
+        "before = set(sys.modules)\n"
+        "import cloud66_async\n"
+        "print(json.dumps(sorted(set(sys.modules) - before)))\n"
+    )
+    assert "cloud66_async._client" in new  # the client itself is imported, with aiohttp
+    assert "cloud66_async.models" in new  # the table of model names: c66.models.Stack works
+    assert loaded(new, DEFERRED) == []
+
+
+def test_models_are_reachable_from_a_plain_import() -> None:
+    found = run_child(
+        "import json\n"
+        "import cloud66_async as c66\n"
+        "print(json.dumps([c66.models.Stack.__module__, c66.models.User.__name__]))\n"
+    )
+    assert found == ["cloud66_async.models.stacks", "User"]
+
+
+def test_building_a_client_loads_no_manager_until_one_is_used() -> None:
+    found = run_child(
+        "import json, sys\n"
+        "import cloud66_async\n"
+        "client = cloud66_async.Client('t', base_url='http://127.0.0.1:9/api/3', _env={})\n"
+        "built = sorted(sys.modules)\n"
+        "client.stacks\n"
+        "print(json.dumps([built, sorted(sys.modules)]))\n"
+    )
+    built, used = found
+    assert loaded(built, ("cloud66_async.resources", *MODEL_MODULES)) == []
+    assert "cloud66_async.resources.stacks" in used
+    assert "cloud66_async.models.stacks" in used
+
+
+def test_a_model_import_loads_its_own_module_only() -> None:
+    new = run_child(
+        "import json, sys\n"
+        "before = set(sys.modules)\n"
+        "from cloud66_async.models import Stack\n"
+        "assert Stack.__module__ == 'cloud66_async.models.stacks'\n"
+        "print(json.dumps(sorted(set(sys.modules) - before)))\n"
+    )
+    assert loaded(new, ("cloud66_async.models",)) == [
+        "cloud66_async.models",
+        "cloud66_async.models.stacks",
+    ]
+
+
+def test_every_model_name_resolves_in_a_fresh_interpreter() -> None:
+    # Fresh: each name goes through the lazy lookup, star import included (it reads __all__).
+    found = run_child(
+        "import importlib, json\n"
+        "import cloud66_async.models as m\n"
+        "names = {n: getattr(m, n) is getattr(importlib.import_module(m._LAZY[n], m.__name__), n)"
+        " for n in m.__all__}\n"
+        "star = {}\n"
+        "exec('from cloud66_async.models import *', star)\n"
+        "print(json.dumps([names, sorted(k for k in star if not k.startswith('__')), dir(m)]))\n"
+    )
+    names, star, listed = found
+    public = cloud66_async.models.__all__
+    assert sorted(names) == sorted(public)
+    assert all(names.values())  # each is the object its own module defines
+    assert star == sorted(public)
+    assert set(public) <= set(listed)
+
+
+@pytest.mark.parametrize("name", cloud66_async.models.__all__)
+def test_each_model_name_is_the_class_its_module_defines(name: str) -> None:
+    module = importlib.import_module(cloud66_async.models._LAZY[name], "cloud66_async.models")
+    defined = getattr(module, name)
+    assert getattr(cloud66_async.models, name) is defined
+    assert name in dir(cloud66_async.models)
+
+
+def test_the_lazy_table_names_every_model_and_nothing_else() -> None:
+    assert set(cloud66_async.models._LAZY) == set(cloud66_async.models.__all__)
+    assert len(cloud66_async.models.__all__) == len(set(cloud66_async.models.__all__))
+
+
+def test_an_unknown_model_name_raises_the_usual_errors() -> None:
+    with pytest.raises(AttributeError, match="has no attribute 'Stak'"):
+        cloud66_async.models.Stak  # type: ignore[attr-defined]  # noqa: B018
+    with pytest.raises(ImportError, match="Stak"):
+        exec("from cloud66_async.models import Stak", {})
+
+
+def test_the_client_names_the_same_managers_as_the_resources_and_its_annotations() -> None:
+    hints = typing.get_type_hints(Client, localns=vars(resources))
+    annotated = {n for n, t in hints.items() if isinstance(t, type) and issubclass(t, Manager)}
+    assert set(MANAGERS) == MANAGER_NAMES == annotated
+    assert all(hints[name] is MANAGERS[name] for name in MANAGER_NAMES)
+
+
+async def never_called(request: HTTPRequest) -> HTTPResponse:
+    raise AssertionError("no request is sent")
+
+
+@pytest.mark.anyio
+async def test_each_manager_is_built_on_first_access_then_kept() -> None:
+    async with Client("t", transport=MockTransport(never_called), _env={}) as client:
+        assert not set(vars(client)) & MANAGER_NAMES  # none built yet
+        assert set(dir(client)) >= MANAGER_NAMES
+        for name in sorted(MANAGER_NAMES):
+            manager = getattr(client, name)
+            assert type(manager) is MANAGERS[name]
+            assert manager._requester is client._requester
+            assert getattr(client, name) is manager  # kept, not rebuilt
+        view = client.with_options(timeout=5)
+        assert view.stacks is not client.stacks
+        assert view.stacks._requester is view._requester
+        assert view._requester.timeout.total == 5
+        raw = client.with_raw_response.stacks
+        assert type(raw).__name__ == "_RawManager"
+        with pytest.raises(AttributeError, match="'Client' object has no attribute 'stack'"):
+            client.stack  # type: ignore[attr-defined]  # noqa: B018
+        with pytest.raises(AttributeError, match="has no attribute 'nope'"):
+            client.with_raw_response.nope  # noqa: B018

@@ -16,12 +16,14 @@ import subprocess
 import sys
 import typing
 
+import attrs
 import pytest
 
 import cloud66_async
 import cloud66_async.models
 from cloud66_async import Client, HTTPRequest, HTTPResponse, MockTransport, resources
 from cloud66_async._client import MANAGER_NAMES
+from cloud66_async._options import StoreAddress, check_limit_store
 from cloud66_async.resources import MANAGERS, Manager
 
 MODEL_MODULES = tuple(
@@ -178,3 +180,37 @@ async def test_each_manager_is_built_on_first_access_then_kept() -> None:
             client.stack  # type: ignore[attr-defined]  # noqa: B018
         with pytest.raises(AttributeError, match="has no attribute 'nope'"):
             client.with_raw_response.nope  # noqa: B018
+
+
+# StoreAddress, built only with a limit store, is a plain slotted class (an attrs class cost ~1 ms
+# of every import): it keeps the attrs value behaviour the store code and messages rely on.
+def test_a_store_address_is_a_frozen_value_whose_repr_hides_the_credentials() -> None:
+    address = check_limit_store("redis://user:s3cret@cache:6390/2?socket_timeout=3")
+    again = check_limit_store("redis://user:s3cret@cache:6390/2?socket_timeout=3")
+    assert not attrs.has(StoreAddress)  # the point: no attrs class built at import
+    assert address == again and hash(address) == hash(again) and address is not again
+    assert address != check_limit_store("redis://user:s3cret@cache:6390/3?socket_timeout=3")
+    assert address != check_limit_store("redis://user:other@cache:6390/2?socket_timeout=3")
+    assert address.__eq__(("redis",)) is NotImplemented
+    assert (address.username, address.password, address.host, address.port) == (
+        "user",
+        "s3cret",
+        "cache",
+        6390,
+    )
+    assert (address.db, address.command_timeout, address.bound) == (2, 3.0, 4.0)
+    assert repr(address) == (
+        "StoreAddress(scheme='redis', shown='redis://user:***@cache:6390/2?socket_timeout=3', "
+        "host='cache', port=6390, path=None, db=2, connect_timeout=1.0, command_timeout=3.0, "
+        "ssl_cert_reqs=None, ssl_ca_certs=None, ssl_check_hostname=None)"
+    )
+    assert "s3cret" not in repr(address) and "user=" not in repr(address)
+    with pytest.raises(attrs.exceptions.FrozenInstanceError):
+        address.db = 0  # type: ignore[misc]
+    with pytest.raises(attrs.exceptions.FrozenInstanceError):
+        del address.host
+    with pytest.raises(attrs.exceptions.FrozenInstanceError):
+        address.extra = 1  # type: ignore[attr-defined]
+    unix = StoreAddress(scheme="unix", shown="unix:///tmp/r.sock", path="/tmp/r.sock")
+    assert (unix.host, unix.port, unix.db, unix.ssl_check_hostname) == (None, 6379, 0, None)
+    assert unix == check_limit_store("unix:///tmp/r.sock")

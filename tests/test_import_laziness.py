@@ -129,6 +129,29 @@ def test_every_model_name_resolves_in_a_fresh_interpreter() -> None:
     assert set(public) <= set(listed)
 
 
+def test_every_name_of_the_package_resolves_in_a_fresh_interpreter() -> None:
+    # The names the package itself defers (PEP 562) go through the lazy lookup here, star import
+    # included; each is the object its own module defines.
+    found = run_child(
+        "import importlib, json\n"
+        "import cloud66_async as c\n"
+        "lazy = {n: getattr(c, n) is getattr(importlib.import_module(m, 'cloud66_async'), n)"
+        " for n, m in c._LAZY.items()}\n"
+        "star = {}\n"
+        "exec('from cloud66_async import *', star)\n"
+        "print(json.dumps([lazy, sorted(k for k in star if k != '__builtins__'), dir(c)]))\n"
+    )
+    lazy, star, listed = found
+    assert set(lazy) == set(cloud66_async._LAZY) and all(lazy.values())
+    assert set(cloud66_async._LAZY) <= set(cloud66_async.__all__)
+    assert star == sorted(cloud66_async.__all__)
+    assert set(cloud66_async.__all__) <= set(listed)
+    with pytest.raises(AttributeError, match="has no attribute 'Pagintor'"):
+        cloud66_async.Pagintor  # type: ignore[attr-defined]  # noqa: B018
+    with pytest.raises(ImportError, match="Pagintor"):
+        exec("from cloud66_async import Pagintor", {})
+
+
 @pytest.mark.parametrize("name", cloud66_async.models.__all__)
 def test_each_model_name_is_the_class_its_module_defines(name: str) -> None:
     module = importlib.import_module(cloud66_async.models._LAZY[name], "cloud66_async.models")

@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING
 # ``c66.models.Stack`` after a plain ``import cloud66_async as c66``: the package is a table of
 # names here, each model is imported from its own module on first use.
 from . import models as models
-from ._bulk import Failure, Outcome, Success
 from ._client import Client, RawResponse
 from ._exceptions import (
     ActionFailedError,
@@ -55,6 +54,7 @@ from ._transport import HTTPRequest, HTTPResponse, MockTransport, Transport
 from ._version import __version__
 
 if TYPE_CHECKING:
+    from ._bulk import Failure, Outcome, Success
     from ._paging import Page, Paginator
 
 __all__ = [
@@ -108,9 +108,16 @@ __all__ = [
     "__version__",
 ]
 
-# Names whose module a plain client does not need until it lists something: each is imported on
-# first use (PEP 562), as the models are. The paginator's module builds attrs classes (~2.5 ms).
-_LAZY = {"Page": "._paging", "Paginator": "._paging"}
+# Names whose module a plain client does not need until it lists something or fans out: each is
+# imported on first use (PEP 562), as the models are. Their modules build attrs classes (~2 ms
+# each).
+_LAZY = {
+    "Failure": "._bulk",
+    "Outcome": "._bulk",
+    "Page": "._paging",
+    "Paginator": "._paging",
+    "Success": "._bulk",
+}
 
 if not TYPE_CHECKING:  # type checkers read the imports above, not a catch-all __getattr__
 

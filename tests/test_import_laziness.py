@@ -34,6 +34,7 @@ DEFERRED = (
     *MODEL_MODULES,
     "cloud66_async.resources",
     "cloud66_async._polling",
+    "cloud66_async._bulk",
     "cloud66_async._store",
     "cloud66_async._converter",
     "cloud66_async.cli",
@@ -79,6 +80,30 @@ def test_models_are_reachable_from_a_plain_import() -> None:
         "print(json.dumps([c66.models.Stack.__module__, c66.models.User.__name__]))\n"
     )
     assert found == ["cloud66_async.models.stacks", "User"]
+
+
+def test_fan_out_signature_resolves_without_loading_its_machinery() -> None:
+    # get_type_hints(Client.fan_out) needs Outcome at run time: the base class Success and
+    # Failure share, defined outside _bulk so that resolving it loads nothing.
+    found = run_child(
+        "import json, pickle, sys, typing\n"
+        "import cloud66_async as c\n"
+        "hints = typing.get_type_hints(c.Client.fan_out)\n"
+        "before = 'cloud66_async._bulk' in sys.modules\n"
+        "outcome = typing.get_args(hints['return'])[0]\n"
+        "same = typing.get_origin(outcome) is c.Outcome\n"
+        "print(json.dumps([before, str(hints['return']), same,"
+        " pickle.loads(pickle.dumps(c.Outcome)) is c.Outcome,"
+        " isinstance(c.Success(1, 2), c.Outcome),"
+        " isinstance(c.Failure(1, ValueError()), c.Outcome),"
+        " repr(c.Outcome), 'cloud66_async._bulk' in sys.modules]))\n"
+    )
+    before, shown, same, pickled, success, failure, name, after = found
+    assert before is False  # resolving the signature loaded nothing
+    assert shown == "cloud66_async._tasks.Stream[cloud66_async._bulk.Outcome[~I, ~R]]"
+    assert same and pickled and success and failure
+    assert name == "<class 'cloud66_async._bulk.Outcome'>" and after is True
+    assert cloud66_async.Outcome is cloud66_async._bulk.Outcome
 
 
 def test_building_a_client_loads_no_manager_until_one_is_used() -> None:

@@ -22,7 +22,7 @@ import functools
 import inspect
 import select
 import weakref
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
 from typing import Any, Final, Protocol, TypeAlias, runtime_checkable
 
 import aiohttp
@@ -301,30 +301,52 @@ class _Connector(aiohttp.TCPConnector):
     Before a reused connection carries a POST, PUT, PATCH or DELETE, its socket is polled: an
     idle HTTP/1.1 connection has nothing to read, so anything readable (the FIN, an error, stray
     bytes) means the server is done with it, and the request takes a fresh connection instead.
+
+    Other methods (GET, HEAD: the ones the pipeline may send again) go straight to aiohttp's
+    own ``connect``, with no extra coroutine: a GET that meets a dead socket is retried.
     """
 
     _UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self._handed_out: weakref.WeakSet[object] = weakref.WeakSet()
+        # Each request that had to open a connection, and the connection it opened: any other
+        # connection a request gets came from the pool (whichever request used it before).
+        self._opened_for: weakref.WeakKeyDictionary[object, object] = weakref.WeakKeyDictionary()
 
-    async def connect(
+    def connect(
+        self,
+        req: aiohttp.ClientRequest,
+        traces: list[Any],
+        timeout: aiohttp.ClientTimeout,
+    ) -> Coroutine[Any, Any, aiohttp.connector.Connection]:
+        """Return a connection for ``req``: a fresh one rather than a pooled one found closed."""
+        if req.method in self._UNSAFE:
+            return self._connect_checked(req, traces, timeout)
+        return super().connect(req, traces, timeout)
+
+    async def _create_connection(
+        self,
+        req: aiohttp.ClientRequest,
+        traces: list[Any],
+        timeout: aiohttp.ClientTimeout,
+    ) -> aiohttp.client_proto.ResponseHandler:
+        proto = await super()._create_connection(req, traces, timeout)
+        self._opened_for[req] = proto
+        return proto
+
+    async def _connect_checked(
         self,
         req: aiohttp.ClientRequest,
         traces: list[Any],
         timeout: aiohttp.ClientTimeout,
     ) -> aiohttp.connector.Connection:
-        """Return a connection for ``req``: a fresh one rather than a pooled one found closed."""
         while True:
             conn = await super().connect(req, traces, timeout)
-            proto = conn.protocol
-            reused = proto in self._handed_out
-            if proto is not None:
-                self._handed_out.add(proto)
+            reused = self._opened_for.pop(req, None) is not conn.protocol
             # Each pass drops one pooled connection, so this ends once the pool is exhausted
             # (a new connection is never checked).
-            if not reused or req.method not in self._UNSAFE or not _peer_done(conn):
+            if not reused or not _peer_done(conn):
                 return conn
             conn.close()
 

@@ -42,6 +42,9 @@ from ._options import Timeout
 from ._sansio import HTTPResponse, redact_url
 from ._tasks import running_loop
 
+# Returns None outside a running loop (no exception to raise and catch on every request).
+_get_running_loop = asyncio._get_running_loop
+
 __all__ = [
     "AIOHTTP_VERSION",
     "AiohttpTransport",
@@ -117,6 +120,9 @@ class AiohttpTransport:
         self._trace_configs = list(trace_configs or [])
         self._connection_limit = connection_limit
         self._closed = False
+        # The last Timeout seen and aiohttp's form of it (a view's timeout rarely changes).
+        self._timeout: Timeout | None = None
+        self._client_timeout = aiohttp.ClientTimeout()
 
     @property
     def closed(self) -> bool:
@@ -177,18 +183,30 @@ class AiohttpTransport:
 
     async def send(self, request: HTTPRequest, *, timeout: Timeout) -> HTTPResponse:
         """Send one request and read the whole answer."""
-        session = self._get_session()
+        session = self._session
+        # The common case in two identity tests (a session made in this running loop, still
+        # open); _get_session handles the first request, another loop, a closed client.
+        if (
+            session is None
+            or self._closed
+            or self._loop is not _get_running_loop()
+            or session.closed
+        ):
+            session = self._get_session()
         method, url = request.method, request.url
+        if timeout is not self._timeout:
+            self._timeout, self._client_timeout = timeout, _client_timeout(timeout)
         connected = False
         try:
             # encoded=True: the path is already quoted by _sansio.build_url, and must not be
-            # normalised ("%2E%2E" stays a segment, never "..").
+            # normalised ("%2E%2E" stays a segment, never ".."). The headers are not copied:
+            # aiohttp merges them into a fresh multidict of its own.
             async with session.request(
                 method,
                 URL(url, encoded=True),
-                headers=dict(request.headers),
+                headers=request.headers,
                 data=request.body,
-                timeout=_client_timeout(timeout),
+                timeout=self._client_timeout,
                 # Never follow redirects: the Authorization header must not go to another host.
                 allow_redirects=False,
             ) as resp:

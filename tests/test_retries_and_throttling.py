@@ -211,6 +211,21 @@ async def test_header_timeout(fake: FakeCloud66, fast_waits: None) -> None:
     assert len(fake.requests("GET", STACK_PATH)) == 3  # GET timeouts are retried
 
 
+async def test_each_view_keeps_its_own_timeout_on_the_shared_transport(
+    fake: FakeCloud66,
+) -> None:
+    """The transport keeps aiohttp's form of the last timeout it saw: views with different
+    timeouts, used in turn, each get their own."""
+    async with fake.client(timeout=Timeout(total=5), rate_limit=None) as client:
+        short = client.with_options(timeout=Timeout(total=0.2), retry=RetryPolicy.none())
+        with anyio.fail_after(10):
+            for _ in range(2):
+                fake.inject_fault("GET", STACK_PATH, "latency", delay=0.5, times=2)
+                assert (await client.stacks.get(STACK)).uid == STACK  # waits out the 0.5 s
+                with pytest.raises(RequestTimeoutError, match="total 0.2s"):
+                    await short.stacks.get(STACK)
+
+
 async def test_body_timeout(fake: FakeCloud66, fast_waits: None) -> None:
     fake.inject_fault("GET", STACK_PATH, "slow_body", delay=1.0)
     async with fake.client(timeout=Timeout(total=5, read=0.2), rate_limit=None) as client:

@@ -35,7 +35,7 @@ import attrs
 from multidict import CIMultiDict, CIMultiDictProxy
 
 from . import _waits
-from ._decode import Decoder
+from ._decode import ONE_STEP_MAX, Decoder
 from ._exceptions import (
     APIError,
     ClientClosedError,
@@ -50,6 +50,7 @@ from ._hooks import Hooks, RequestEvent, ResponseEvent, RetryEvent, ThrottleEven
 from ._options import RetryPolicy, Timeout
 from ._paging import Page, Paginator
 from ._sansio import (
+    DONE,
     Done,
     Fail,
     HTTPResponse,
@@ -186,6 +187,7 @@ class Engine:
         # Everything kept from an answer that is not its data (errors, warnings, hook events,
         # logs) goes through it first: a server that echoes the token must not leak it.
         self.redactor = Redactor(token)
+        self.redacting = _redacting(self.redactor)  # stateless: one for every decode
         # The cap on answer bodies, checked here too for transports that do not stream
         # (MockTransport, a user's own): whatever the transport, no larger body is decoded.
         self.max_response_bytes = max_response_bytes
@@ -277,8 +279,13 @@ class Requester:
             if query:
                 url = f"{url}?{query}"
         answer = await self.send(method, url, None if body is None else _encode_body(body))
-        with _redacting(self.engine.redactor):
-            return self.engine.decoder.one(
+        decoder = self.engine.decoder
+        with self.engine.redacting:
+            if len(answer.body) <= ONE_STEP_MAX:  # Decoder.one's first step, without the call
+                value = decoder.fast.one(answer.body, model)
+                if value is not None:
+                    return value
+            return decoder.one(
                 answer.body,
                 model,
                 method=method,
@@ -300,7 +307,7 @@ class Requester:
         """Like :meth:`one`, for an answer the blueprint leaves undocumented: an empty body,
         ``null`` or ``{"response": null}`` is ``None``."""
         answer = await self._send_one(method, template, path_params, params, body)
-        with _redacting(self.engine.redactor):
+        with self.engine.redacting:
             return self.engine.decoder.one_or_none(
                 answer.body,
                 model,
@@ -350,11 +357,11 @@ class Requester:
         url = self.url(template, path_params)  # checks the arguments before anything is sent
         query = encode_query(params or {})
         page_url = f"{url}?{query}&page=" if query else f"{url}?page="
-        decoder, redactor = self.engine.decoder, self.engine.redactor
+        decoder, redacting = self.engine.decoder, self.engine.redacting
 
         async def fetch(number: int) -> Page[T]:
             answer = await self.send("GET", f"{page_url}{number}", None)
-            with _redacting(redactor):
+            with redacting:
                 info = decoder.page(
                     answer.body,
                     model,
@@ -387,7 +394,7 @@ class Requester:
             if query:
                 url = f"{url}?{query}"
         answer = await self.send(method, url, _encode_body(body))
-        with _redacting(self.engine.redactor):
+        with self.engine.redacting:
             payload = self.engine.decoder.json(
                 answer.body,
                 method=method,
@@ -490,14 +497,18 @@ class Requester:
                         elif not isinstance(result.headers, (CIMultiDictProxy, CIMultiDict)):
                             result = _case_insensitive(result)
                     elapsed = clock() - sent_at
-                    decision = decide(
-                        result,
-                        method=method,
-                        url=url,
-                        request_id=request_id,
-                        retries_used=retries_used,
-                        policy=policy,
-                        redactor=engine.redactor,
+                    decision: Done | Retry | Throttled | Fail = (
+                        DONE  # what decide() says of any 2xx answer, without the call
+                        if type(result) is HTTPResponse and 200 <= result.status < 300
+                        else decide(
+                            result,
+                            method=method,
+                            url=url,
+                            request_id=request_id,
+                            retries_used=retries_used,
+                            policy=policy,
+                            redactor=engine.redactor,
+                        )
                     )
                 except BaseException:
                     with anyio.CancelScope(shield=True):

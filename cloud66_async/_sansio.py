@@ -122,6 +122,12 @@ def build_url(base_url: str, template: str, path_params: Mapping[str, object]) -
     Every argument is quoted with :func:`quote_segment`; a missing one is a :class:`ConfigError`.
     """
     literals, names = _split_template(template)
+    if len(names) == 1 and names[0] in path_params:
+        # The commonest shape (``/stacks/{stack_uid}``), in one f-string.
+        value = path_params[names[0]]
+        if not (type(value) is str and value.isascii() and value.isalnum()):
+            value = quote_segment(value)  # quote_segment's own fast case, tested first here
+        return f"{base_url}{literals[0]}{value}{literals[1]}"
     parts = [base_url, literals[0]]
     for name, literal in zip(names, literals[1:], strict=True):
         if name not in path_params:

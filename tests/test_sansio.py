@@ -23,6 +23,7 @@ from cloud66_async import (
     NotFoundError,
     NotImplementedByAPIError,
     PermissionDeniedError,
+    RetryPolicy,
     ServerError,
     ServerTimeoutError,
     ThrottledError,
@@ -406,3 +407,14 @@ def test_request_ids_are_128_bit_hex_and_differ_in_a_forked_child() -> None:
     ).stdout.split()
     assert len(out) == 2 and all(len(i) == 32 for i in out)
     assert out[0] != out[1]
+
+
+@pytest.mark.parametrize("status", [200, 201, 204, 250, 299])
+@pytest.mark.parametrize("body", [b"", b"{}", b'{"error": "throttled"}', b"not json"])
+def test_every_2xx_answer_is_done_whatever_its_body(status: int, body: bytes) -> None:
+    """The pipeline takes a 2xx answer as done without calling decide(): the two must agree."""
+    response = s.HTTPResponse(status, {"Retry-After": "5"}, body)
+    decision = s.decide(
+        response, method="POST", url=BASE, request_id="r", retries_used=0, policy=RetryPolicy()
+    )
+    assert decision is s.DONE

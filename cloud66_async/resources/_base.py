@@ -99,8 +99,8 @@ class Manager:
             endpoint.path,
             path_params,
             endpoint.model,
-            params=_drop_none(params),
-            body=_drop_none(body),
+            params=None if params is None else _drop_none(params),
+            body=None if body is None else _drop_none(body),
         )
 
     async def _one_or_none(

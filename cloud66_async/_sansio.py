@@ -296,7 +296,7 @@ _id_bits = _ids.getrandbits
 
 def new_request_id() -> str:
     """A fresh ``Request-Id`` for one request (kept on errors, sent to the server)."""
-    return f"{_id_bits(128):032x}"
+    return _id_bits(128).to_bytes(16, "big").hex()  # 32 hex digits, as f"{n:032x}" gives
 
 
 def build_headers(

@@ -57,11 +57,12 @@ from ._sansio import (
     Redactor,
     Retry,
     Throttled,
-    build_headers,
+    add_headers,
     build_url,
     decide,
     encode_query,
     error_for,
+    fixed_headers,
     new_request_id,
     parse_rate_limit_headers,
     redact_url,
@@ -196,6 +197,7 @@ class Engine:
         self.base_url = base_url
         self.account_id = account_id
         self.user_agent = user_agent
+        self.fixed_headers = fixed_headers(token=token, user_agent=user_agent)
         self.transport = transport
         self.limiter = limiter
         self.gate = gate
@@ -465,9 +467,8 @@ class Requester:
                 # handed back before leaving.
                 sent = False
                 try:
-                    headers = build_headers(
-                        token=engine.token,
-                        user_agent=engine.user_agent,
+                    headers = add_headers(
+                        engine.fixed_headers,
                         request_id=request_id,
                         account_id=engine.account_id,
                         has_body=body is not None,

@@ -299,21 +299,37 @@ def new_request_id() -> str:
     return _id_bits(128).to_bytes(16, "big").hex()  # 32 hex digits, as f"{n:032x}" gives
 
 
-def build_headers(
-    *, token: str, user_agent: str, request_id: str, account_id: str | None, has_body: bool
-) -> dict[str, str]:
-    """Headers for one request."""
-    headers = {
+def fixed_headers(*, token: str, user_agent: str) -> dict[str, str]:
+    """The headers every request of a client starts with (built once per client)."""
+    return {
         "Authorization": f"Bearer {token}",
         "Accept": "application/json",
         "User-Agent": user_agent,
-        "Request-Id": request_id,
     }
+
+
+def add_headers(
+    fixed: Mapping[str, str], *, request_id: str, account_id: str | None, has_body: bool
+) -> dict[str, str]:
+    """A fresh dict of one request's headers: ``fixed`` (:func:`fixed_headers`), then its own."""
+    headers = {**fixed, "Request-Id": request_id}
     if account_id is not None:
         headers["X-Account"] = account_id
     if has_body:
         headers["Content-Type"] = "application/json"
     return headers
+
+
+def build_headers(
+    *, token: str, user_agent: str, request_id: str, account_id: str | None, has_body: bool
+) -> dict[str, str]:
+    """Headers for one request."""
+    return add_headers(
+        fixed_headers(token=token, user_agent=user_agent),
+        request_id=request_id,
+        account_id=account_id,
+        has_body=has_body,
+    )
 
 
 # ---------------------------------------------------------------------------------- responses

@@ -165,8 +165,31 @@ def test_headers() -> None:
         "X-Account": "7",
         "Content-Type": "application/json",
     }
+    assert list(h) == [
+        "Authorization",
+        "Accept",
+        "User-Agent",
+        "Request-Id",
+        "X-Account",
+        "Content-Type",
+    ]
     h = s.build_headers(token="t", user_agent="ua", request_id="r", account_id=None, has_body=False)
     assert "X-Account" not in h and "Content-Type" not in h
+
+
+def test_each_request_gets_its_own_headers_over_the_clients_fixed_ones() -> None:
+    """The pipeline builds the fixed part once per client: each request's dict is a new one,
+    and filling or changing it never touches the fixed part or another request's."""
+    fixed = s.fixed_headers(token="tok", user_agent="ua")
+    kept = dict(fixed)
+    one = s.add_headers(fixed, request_id="1", account_id="7", has_body=True)
+    two = s.add_headers(fixed, request_id="2", account_id=None, has_body=False)
+    one["Authorization"] = "changed"
+    assert fixed == kept and two["Authorization"] == "Bearer tok" and two["Request-Id"] == "2"
+    assert one is not fixed and two is not fixed
+    assert two == s.build_headers(
+        token="tok", user_agent="ua", request_id="2", account_id=None, has_body=False
+    )
 
 
 def test_user_agent_names_versions() -> None:

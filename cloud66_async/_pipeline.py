@@ -54,6 +54,7 @@ from ._sansio import (
     Done,
     Fail,
     HTTPResponse,
+    RateLimitHeaders,
     Redactor,
     Retry,
     Throttled,
@@ -64,7 +65,7 @@ from ._sansio import (
     error_for,
     fixed_headers,
     new_request_id,
-    parse_rate_limit_headers,
+    rate_limit_figures,
     redact_url,
     unwrap,
 )
@@ -437,8 +438,7 @@ class Requester:
             if not slots.acquire_nowait():  # a free slot costs no trip through the event loop
                 await slots.acquire()
             try:
-                started = clock()
-                deadline = started + max(0.0, policy.throttle_max_wait - spent) + credit
+                started = clock()  # the gate's deadline counts from here (see below)
                 # The limiter, then the gate when it lets the request go at once; any wait at
                 # the gate goes through _pass (see there for the order and the refunds).
                 permit = (
@@ -450,16 +450,17 @@ class Requester:
                 )
                 try:
                     ticket = await gate.enter(clock())
-                    gate_waited = 0.0
                 except WaitTooLong:
                     await self._refund(limiter, permit)
+                    deadline = started + max(0.0, policy.throttle_max_wait - spent) + credit
                     permit, ticket, gate_waited = await self._pass(
                         limiter, gate, deadline, request_id, method, short_url, tried=True
                     )
+                    spent += max(0.0, gate_waited - credit)
                 except BaseException:
                     await self._refund(limiter, permit)
                     raise
-                spent += max(0.0, gate_waited - credit)
+                # (Passing at once adds nothing to ``spent``: max(0, 0 - credit) is 0.)
                 credit = 0.0
                 began = time.monotonic()
                 # The attempt: when it ends without an answer or a TransportError (a
@@ -525,14 +526,17 @@ class Requester:
                     if isinstance(result, TransportError):
                         await gate.abandoned(ticket)
                     else:
-                        limits = parse_rate_limit_headers(result.headers)
-                        if limits is not None:
-                            if limits.limit is not None:
-                                engine.server_limit = limits.limit
-                            if limits.remaining is not None:
-                                engine.server_remaining = limits.remaining
+                        figures = rate_limit_figures(result.headers)
+                        if figures is not None:
+                            server_limit, server_remaining = figures
+                            if server_limit is not None:
+                                engine.server_limit = server_limit
+                            if server_remaining is not None:
+                                engine.server_remaining = server_remaining
                             if permit is not None and limiter is not None:
-                                await limiter.observe(permit, limits)
+                                await limiter.observe(
+                                    permit, RateLimitHeaders(server_limit, server_remaining)
+                                )
                         if isinstance(decision, Throttled):
                             closed_for = await gate.throttled(ticket, decision.retry_after, policy)
                         else:

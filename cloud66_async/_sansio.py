@@ -70,6 +70,7 @@ __all__ = [
     "parse_body",
     "parse_page",
     "parse_rate_limit_headers",
+    "rate_limit_figures",
     "parse_retry_after",
     "quote_segment",
     "redact_url",
@@ -663,6 +664,13 @@ class RateLimitHeaders:
 
 def parse_rate_limit_headers(headers: Mapping[str, str]) -> RateLimitHeaders | None:
     """Read ``X-RateLimit-Limit`` / ``X-RateLimit-Remaining``; ``None`` when neither is there."""
+    figures = rate_limit_figures(headers)
+    return None if figures is None else RateLimitHeaders(*figures)
+
+
+def rate_limit_figures(headers: Mapping[str, str]) -> tuple[int | None, int | None] | None:
+    """:func:`parse_rate_limit_headers` as a plain ``(limit, remaining)`` pair (the pipeline
+    reads it on every answer, and needs the object only for a client-side limiter)."""
     get = headers.get
     raw_limit, raw_remaining = get("X-RateLimit-Limit"), get("X-RateLimit-Remaining")
     if raw_limit is None and raw_remaining is None:
@@ -678,7 +686,7 @@ def parse_rate_limit_headers(headers: Mapping[str, str]) -> RateLimitHeaders | N
         remaining = _header_int(raw_remaining)
     if limit is None and remaining is None:
         return None
-    return RateLimitHeaders(limit, remaining)
+    return limit, remaining
 
 
 # ------------------------------------------------------------------------------ decisions

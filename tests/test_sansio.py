@@ -398,10 +398,12 @@ def test_rate_limit_header_fast_int_path_reads_what_int_of_strip_read(
     }
     expected = (_header_int_reference(limit), _header_int_reference(remaining))
     parsed = s.parse_rate_limit_headers(headers)
+    figures = s.rate_limit_figures(headers)  # what the pipeline reads on every answer
     if expected == (None, None):
-        assert parsed is None
+        assert parsed is None and figures is None
     else:
         assert parsed == s.RateLimitHeaders(*expected)
+        assert figures == expected
 
 
 _FORK_SCRIPT = """

@@ -253,26 +253,34 @@ class AiohttpTransport:
                 sent=True,
             ) from exc
 
-    async def _read(self, resp: aiohttp.ClientResponse, method: str, url: str) -> bytes:
+    def _read(
+        self, resp: aiohttp.ClientResponse, method: str, url: str
+    ) -> Coroutine[Any, Any, bytes]:
         """Read the whole body, never more than ``max_response_bytes`` of it.
 
         An answer whose ``Content-Length`` is over the cap fails before a byte of it is read.
         A plain answer of known length under the cap is read whole (aiohttp's parser never
-        delivers more than ``Content-Length``): the common case pays nothing for the cap.
+        delivers more than ``Content-Length``): the common case pays nothing for the cap, not
+        even a coroutine of its own (aiohttp's ``read()`` is handed back to be awaited).
         Anything else (chunked, no length, compressed) is counted as it streams out of the
-        decompressor and dropped the moment it passes the cap, so no more than the cap plus one
-        chunk is ever held.
+        decompressor and dropped the moment it passes the cap (:meth:`_read_capped`), so no
+        more than the cap plus one chunk is ever held.
         """
         limit = self._max_response_bytes
         if limit is None:
-            return await resp.read()
+            return resp.read()
         headers = resp.headers
         length = _content_length(headers.get("Content-Length"))
         if length is not None and length > limit:
             raise self._too_large(resp, method, url, f"Content-Length {length:,}")
         encoding = headers.get("Content-Encoding")
         if length is not None and (encoding is None or encoding.strip().lower() == "identity"):
-            return await resp.read()
+            return resp.read()
+        return self._read_capped(resp, method, url, limit)
+
+    async def _read_capped(
+        self, resp: aiohttp.ClientResponse, method: str, url: str, limit: int
+    ) -> bytes:
         content = resp.content
         chunks: list[bytes] = []
         total = 0

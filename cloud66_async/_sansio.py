@@ -24,6 +24,7 @@ from typing import Any, Final, Generic, TypeAlias, TypeVar
 from urllib.parse import quote, urlencode
 
 import attrs
+import msgspec
 
 from ._exceptions import (
     APIError,
@@ -336,8 +337,22 @@ def build_headers(
 # ---------------------------------------------------------------------------------- responses
 
 
+#: Parses plain UTF-8 JSON into Python values 3-4x faster than ``json.loads``, giving the same
+#: values; what it refuses, ``json.loads`` decides (see :func:`parse_body`).
+_ANY_JSON = msgspec.json.Decoder()
+
+
 def parse_body(body: bytes) -> Any:
-    """Parse a JSON body; raise ``ValueError`` when it is not JSON (or absurdly deep)."""
+    """Parse a JSON body; raise ``ValueError`` when it is not JSON (or absurdly deep).
+
+    What ``json.loads`` gives, faster: msgspec parses first, and whatever it refuses (``NaN``,
+    ``1e400``, a lone surrogate, UTF-16 or a byte-order mark, deep nesting, and text that is
+    not JSON at all) is parsed by ``json.loads``, whose answer or error stands.
+    """
+    try:
+        return _ANY_JSON.decode(body)
+    except (msgspec.DecodeError, RecursionError):
+        pass
     try:
         return json.loads(body)
     except RecursionError:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import random
 import re
 import subprocess
@@ -443,3 +444,65 @@ def test_every_2xx_answer_is_done_whatever_its_body(status: int, body: bytes) ->
         response, method="POST", url=BASE, request_id="r", retries_used=0, policy=RetryPolicy()
     )
     assert decision is s.DONE
+
+
+def _json_loads_reference(body: bytes) -> tuple[str, str]:
+    """What ``json.loads`` made of a body, as comparable text (NaN included)."""
+    try:
+        value = json.loads(body)
+    except RecursionError:
+        return ("error", "")
+    except (ValueError, UnicodeDecodeError):
+        return ("error", "")
+    return ("value", json.dumps(value, ensure_ascii=False))
+
+
+def _parse_body_outcome(body: bytes) -> tuple[str, str]:
+    try:
+        value = s.parse_body(body)
+    except (ValueError, UnicodeDecodeError):
+        return ("error", "")
+    return ("value", json.dumps(value, ensure_ascii=False))
+
+
+_json_values = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(10**30), max_value=10**30)
+    | st.floats(allow_nan=True, allow_infinity=True)
+    | st.text(),
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=5), inner, max_size=4)
+    ),
+    max_leaves=12,
+)
+
+
+@settings(max_examples=500, deadline=None, database=None)
+@given(
+    body=_json_values.map(lambda v: json.dumps(v).encode())
+    | st.binary(max_size=40)
+    | st.sampled_from(
+        [
+            b"NaN",
+            b"-Infinity",
+            b"1e400",
+            b'"\\ud800"',
+            b'"\xed\xa0\x80"',
+            b'"a\x01b"',
+            b'"\xff"',
+            b'{"a":1,"a":2}',
+            b"\xef\xbb\xbf{}",
+            '{"a": "\u00e9"}'.encode("utf-16"),
+            b"[" * 1200 + b"]" * 1200,
+            b"[" * 200000,
+            b" 1 ",
+            b"1 2",
+            b"",
+        ]
+    )
+)
+def test_parse_body_gives_what_json_loads_gives(body: bytes) -> None:
+    """msgspec parses first; anything it refuses is json.loads's to decide, so the value (or
+    the error) is always json.loads's."""
+    assert _parse_body_outcome(body) == _json_loads_reference(body)

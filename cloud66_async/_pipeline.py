@@ -28,14 +28,14 @@ import time
 import warnings
 from collections.abc import Awaitable, Mapping
 from types import TracebackType
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, NamedTuple, TypeVar
 
 import anyio
 import attrs
 from multidict import CIMultiDict, CIMultiDictProxy
 
 from . import _waits
-from ._decode import Decoder
+from ._decode import ONE_STEP_MAX, Decoder
 from ._exceptions import (
     APIError,
     ClientClosedError,
@@ -50,19 +50,22 @@ from ._hooks import Hooks, RequestEvent, ResponseEvent, RetryEvent, ThrottleEven
 from ._options import RetryPolicy, Timeout
 from ._paging import Page, Paginator
 from ._sansio import (
+    DONE,
     Done,
     Fail,
     HTTPResponse,
+    RateLimitHeaders,
     Redactor,
     Retry,
     Throttled,
-    build_headers,
+    add_headers,
     build_url,
     decide,
     encode_query,
     error_for,
+    fixed_headers,
     new_request_id,
-    parse_rate_limit_headers,
+    rate_limit_figures,
     redact_url,
     unwrap,
 )
@@ -101,12 +104,12 @@ class RawResponse(Generic[T]):
     parsed: T
 
 
-@attrs.frozen
-class Answer:
+class Answer(NamedTuple):
     """The answer a request ended with, and which request it answered.
 
     ``deadline`` is when the attempt's ``Timeout.total`` runs out (``time.monotonic()``), or
-    ``None``: decoding the body must end by then too.
+    ``None``: decoding the body must end by then too. (A named tuple, not a frozen attrs class:
+    one is made for every request, at a third of the cost.)
     """
 
     status: int
@@ -186,6 +189,7 @@ class Engine:
         # Everything kept from an answer that is not its data (errors, warnings, hook events,
         # logs) goes through it first: a server that echoes the token must not leak it.
         self.redactor = Redactor(token)
+        self.redacting = _redacting(self.redactor)  # stateless: one for every decode
         # The cap on answer bodies, checked here too for transports that do not stream
         # (MockTransport, a user's own): whatever the transport, no larger body is decoded.
         self.max_response_bytes = max_response_bytes
@@ -194,6 +198,7 @@ class Engine:
         self.base_url = base_url
         self.account_id = account_id
         self.user_agent = user_agent
+        self.fixed_headers = fixed_headers(token=token, user_agent=user_agent)
         self.transport = transport
         self.limiter = limiter
         self.gate = gate
@@ -270,9 +275,20 @@ class Requester:
         body: Mapping[str, object] | None = None,
     ) -> T:
         """Send one request and decode its ``response`` into ``model``."""
-        answer = await self._send_one(method, template, path_params, params, body)
-        with _redacting(self.engine.redactor):
-            return self.engine.decoder.one(
+        # _send_one, written out: one coroutine less on the commonest call.
+        url = build_url(self.engine.base_url, template, path_params)
+        if params:
+            query = encode_query(params)
+            if query:
+                url = f"{url}?{query}"
+        answer = await self.send(method, url, None if body is None else _encode_body(body))
+        decoder = self.engine.decoder
+        with self.engine.redacting:
+            if len(answer.body) <= ONE_STEP_MAX:  # Decoder.one's first step, without the call
+                value = decoder.fast.one(answer.body, model)
+                if value is not None:
+                    return value
+            return decoder.one(
                 answer.body,
                 model,
                 method=method,
@@ -294,7 +310,7 @@ class Requester:
         """Like :meth:`one`, for an answer the blueprint leaves undocumented: an empty body,
         ``null`` or ``{"response": null}`` is ``None``."""
         answer = await self._send_one(method, template, path_params, params, body)
-        with _redacting(self.engine.redactor):
+        with self.engine.redacting:
             return self.engine.decoder.one_or_none(
                 answer.body,
                 model,
@@ -344,11 +360,11 @@ class Requester:
         url = self.url(template, path_params)  # checks the arguments before anything is sent
         query = encode_query(params or {})
         page_url = f"{url}?{query}&page=" if query else f"{url}?page="
-        decoder, redactor = self.engine.decoder, self.engine.redactor
+        decoder, redacting = self.engine.decoder, self.engine.redacting
 
         async def fetch(number: int) -> Page[T]:
             answer = await self.send("GET", f"{page_url}{number}", None)
-            with _redacting(redactor):
+            with redacting:
                 info = decoder.page(
                     answer.body,
                     model,
@@ -381,7 +397,7 @@ class Requester:
             if query:
                 url = f"{url}?{query}"
         answer = await self.send(method, url, _encode_body(body))
-        with _redacting(self.engine.redactor):
+        with self.engine.redacting:
             payload = self.engine.decoder.json(
                 answer.body,
                 method=method,
@@ -412,6 +428,9 @@ class Requester:
         spent = 0.0
         credit = 0.0
         attempt = 0
+        # One coroutine for the whole attempt (the limiter, the gate, the transport, the
+        # report): every layer of coroutines costs a frame on each suspension and resumption.
+        # The waits (a slot, the limiter's window, a closed gate) stay in their own methods.
         while True:
             attempt += 1
             request_id = new_request_id()
@@ -419,27 +438,119 @@ class Requester:
             if not slots.acquire_nowait():  # a free slot costs no trip through the event loop
                 await slots.acquire()
             try:
-                started = clock()
-                deadline = started + max(0.0, policy.throttle_max_wait - spent) + credit
-                permit, ticket, gate_waited = await self._pass(
-                    limiter, gate, deadline, request_id, method, short_url
+                started = clock()  # the gate's deadline counts from here (see below)
+                # The limiter, then the gate when it lets the request go at once; any wait at
+                # the gate goes through _pass (see there for the order and the refunds).
+                permit = (
+                    None
+                    if limiter is None
+                    else await self._acquire(
+                        limiter, clock() + engine.limit_max_wait, request_id, method, short_url
+                    )
                 )
-                spent += max(0.0, gate_waited - credit)
+                try:
+                    ticket = await gate.enter(clock())
+                except WaitTooLong:
+                    await self._refund(limiter, permit)
+                    deadline = started + max(0.0, policy.throttle_max_wait - spent) + credit
+                    permit, ticket, gate_waited = await self._pass(
+                        limiter, gate, deadline, request_id, method, short_url, tried=True
+                    )
+                    spent += max(0.0, gate_waited - credit)
+                except BaseException:
+                    await self._refund(limiter, permit)
+                    raise
+                # (Passing at once adds nothing to ``spent``: max(0, 0 - credit) is 0.)
                 credit = 0.0
                 began = time.monotonic()
-                result, elapsed = await self._attempt(
-                    method, url, body, request_id, attempt, permit, ticket
-                )
-                decision = decide(
-                    result,
-                    method=method,
-                    url=url,
-                    request_id=request_id,
-                    retries_used=retries_used,
-                    policy=policy,
-                    redactor=engine.redactor,
-                )
-                closed_for = await self._report(result, decision, permit, ticket)
+                # The attempt: when it ends without an answer or a TransportError (a
+                # cancellation, a failing hook), the gate's ticket and the limiter's permit are
+                # handed back before leaving.
+                sent = False
+                try:
+                    headers = add_headers(
+                        engine.fixed_headers,
+                        request_id=request_id,
+                        account_id=engine.account_id,
+                        has_body=body is not None,
+                    )
+                    if hooks.on_request is not None:
+                        await emit(
+                            hooks.on_request,
+                            RequestEvent(method, short_url, attempt, request_id),
+                        )
+                    sent_at = clock()
+                    engine.requests_sent += 1
+                    sent = True
+                    result: HTTPResponse | TransportError
+                    try:
+                        result = await engine.transport.send(
+                            HTTPRequest(method, url, headers, body), timeout=self.timeout
+                        )
+                    except TransportError as exc:
+                        # aiohttp's message may quote what the server sent (a garbled status
+                        # line).
+                        result = _redact(exc, engine.redactor)
+                    else:
+                        cap = engine.max_response_bytes
+                        if cap is not None and len(result.body) > cap:
+                            size = f"status {result.status}, {len(result.body):,} bytes"
+                            result = too_large(method, url, cap, size)
+                        elif not isinstance(result.headers, (CIMultiDictProxy, CIMultiDict)):
+                            result = _case_insensitive(result)
+                    elapsed = clock() - sent_at
+                    decision: Done | Retry | Throttled | Fail = (
+                        DONE  # what decide() says of any 2xx answer, without the call
+                        if type(result) is HTTPResponse and 200 <= result.status < 300
+                        else decide(
+                            result,
+                            method=method,
+                            url=url,
+                            request_id=request_id,
+                            retries_used=retries_used,
+                            policy=policy,
+                            redactor=engine.redactor,
+                        )
+                    )
+                except BaseException:
+                    with anyio.CancelScope(shield=True):
+                        await gate.abandoned(ticket)
+                        if permit is not None and limiter is not None:
+                            await limiter.release(permit, sent=sent)
+                    raise
+                # The report: tell the limiter and the gate how the attempt ended (always
+                # releasing the ticket and the permit); ``closed_for`` is how long the gate
+                # stays closed when the answer was throttled.
+                closed_for = 0.0
+                try:
+                    if isinstance(result, TransportError):
+                        await gate.abandoned(ticket)
+                    else:
+                        figures = rate_limit_figures(result.headers)
+                        if figures is not None:
+                            server_limit, server_remaining = figures
+                            if server_limit is not None:
+                                engine.server_limit = server_limit
+                            if server_remaining is not None:
+                                engine.server_remaining = server_remaining
+                            if permit is not None and limiter is not None:
+                                await limiter.observe(
+                                    permit, RateLimitHeaders(server_limit, server_remaining)
+                                )
+                        if isinstance(decision, Throttled):
+                            closed_for = await gate.throttled(ticket, decision.retry_after, policy)
+                        else:
+                            await gate.succeeded(ticket)
+                except BaseException:
+                    with anyio.CancelScope(shield=True):
+                        await gate.abandoned(ticket)
+                        if permit is not None and limiter is not None:
+                            await limiter.release(permit, sent=True)
+                    raise
+                if permit is not None and limiter is not None:
+                    await limiter.release(
+                        permit, sent=not isinstance(result, TransportError) or result.sent
+                    )
             finally:
                 slots.release()
             # Outside the concurrency slot: a request that waits holds no slot.
@@ -550,6 +661,8 @@ class Requester:
         request_id: str,
         method: str,
         short_url: str,
+        *,
+        tried: bool = False,
     ) -> tuple[Permit | None, Ticket, float]:
         """Wait until the rate budget and the throttle gate both let this request go now.
 
@@ -566,21 +679,25 @@ class Requester:
         limit_wait = self.engine.limit_max_wait
         gate_waited = 0.0
         while True:
-            permit = (
-                None  # no client-side limit: no coroutine to make and await for nothing
-                if limiter is None
-                else await self._acquire(
-                    limiter, clock() + limit_wait, request_id, method, short_url
+            if tried:  # the caller took a permit, found the gate closed and refunded it
+                tried = False
+            else:
+                permit = (
+                    None  # no client-side limit: no coroutine to make and await for nothing
+                    if limiter is None
+                    else await self._acquire(
+                        limiter, clock() + limit_wait, request_id, method, short_url
+                    )
                 )
-            )
-            try:
-                return permit, await gate.enter(clock()), gate_waited  # only if it needs no wait
-            except WaitTooLong:
-                pass
-            except BaseException:
+                try:
+                    # Only if it needs no wait.
+                    return permit, await gate.enter(clock()), gate_waited
+                except WaitTooLong:
+                    pass
+                except BaseException:
+                    await self._refund(limiter, permit)
+                    raise
                 await self._refund(limiter, permit)
-                raise
-            await self._refund(limiter, permit)
             entered = clock()
             ticket = await self._enter(gate, deadline, request_id, method, short_url)
             gate_waited += clock() - entered
@@ -652,96 +769,6 @@ class Requester:
             method=method,
             url=short_url,
         )
-
-    async def _attempt(
-        self,
-        method: str,
-        url: str,
-        body: bytes | None,
-        request_id: str,
-        attempt: int,
-        permit: Permit | None,
-        ticket: Ticket,
-    ) -> tuple[HTTPResponse | TransportError, float]:
-        """Send one attempt. When it ends without an answer or a TransportError (a cancellation,
-        a failing hook), hand back the gate's ticket and the limiter's permit before leaving."""
-        engine = self.engine
-        sent = False
-        try:
-            headers = build_headers(
-                token=engine.token,
-                user_agent=engine.user_agent,
-                request_id=request_id,
-                account_id=engine.account_id,
-                has_body=body is not None,
-            )
-            if engine.hooks.on_request is not None:
-                await emit(
-                    engine.hooks.on_request,
-                    RequestEvent(method, redact_url(url), attempt, request_id),
-                )
-            started = engine.clock()
-            engine.requests_sent += 1
-            sent = True
-            try:
-                response = await engine.transport.send(
-                    HTTPRequest(method, url, headers, body), timeout=self.timeout
-                )
-            except TransportError as exc:
-                # aiohttp's message may quote what the server sent (a garbled status line).
-                return _redact(exc, engine.redactor), engine.clock() - started
-            cap = engine.max_response_bytes
-            if cap is not None and len(response.body) > cap:
-                size = f"status {response.status}, {len(response.body):,} bytes"
-                return too_large(method, url, cap, size), engine.clock() - started
-            if not isinstance(response.headers, (CIMultiDictProxy, CIMultiDict)):
-                response = _case_insensitive(response)
-            return response, engine.clock() - started
-        except BaseException:
-            with anyio.CancelScope(shield=True):
-                await engine.gate.abandoned(ticket)
-                if permit is not None and engine.limiter is not None:
-                    await engine.limiter.release(permit, sent=sent)
-            raise
-
-    async def _report(
-        self,
-        result: HTTPResponse | TransportError,
-        decision: Done | Retry | Throttled | Fail,
-        permit: Permit | None,
-        ticket: Ticket,
-    ) -> float:
-        """Tell the limiter and the gate how the attempt ended; return how long the gate stays
-        closed when it was throttled (0 otherwise). Always releases the ticket and permit."""
-        engine = self.engine
-        limiter, gate = engine.limiter, engine.gate
-        closed_for = 0.0
-        try:
-            if isinstance(result, TransportError):
-                await gate.abandoned(ticket)
-            else:
-                headers = parse_rate_limit_headers(result.headers)
-                if headers is not None:
-                    if headers.limit is not None:
-                        engine.server_limit = headers.limit
-                    if headers.remaining is not None:
-                        engine.server_remaining = headers.remaining
-                    if permit is not None and limiter is not None:
-                        await limiter.observe(permit, headers)
-                if isinstance(decision, Throttled):
-                    closed_for = await gate.throttled(ticket, decision.retry_after, self.retry)
-                else:
-                    await gate.succeeded(ticket)
-        except BaseException:
-            with anyio.CancelScope(shield=True):
-                await gate.abandoned(ticket)
-                if permit is not None and limiter is not None:
-                    await limiter.release(permit, sent=True)
-            raise
-        if permit is not None and limiter is not None:
-            sent = not isinstance(result, TransportError) or result.sent
-            await limiter.release(permit, sent=sent)
-        return closed_for
 
     def _after_answer(
         self,

@@ -24,6 +24,7 @@ from typing import Any, Final, Generic, TypeAlias, TypeVar
 from urllib.parse import quote, urlencode
 
 import attrs
+import msgspec
 
 from ._exceptions import (
     APIError,
@@ -70,6 +71,7 @@ __all__ = [
     "parse_body",
     "parse_page",
     "parse_rate_limit_headers",
+    "rate_limit_figures",
     "parse_retry_after",
     "quote_segment",
     "redact_url",
@@ -122,6 +124,12 @@ def build_url(base_url: str, template: str, path_params: Mapping[str, object]) -
     Every argument is quoted with :func:`quote_segment`; a missing one is a :class:`ConfigError`.
     """
     literals, names = _split_template(template)
+    if len(names) == 1 and names[0] in path_params:
+        # The commonest shape (``/stacks/{stack_uid}``), in one f-string.
+        value = path_params[names[0]]
+        if not (type(value) is str and value.isascii() and value.isalnum()):
+            value = quote_segment(value)  # quote_segment's own fast case, tested first here
+        return f"{base_url}{literals[0]}{value}{literals[1]}"
     parts = [base_url, literals[0]]
     for name, literal in zip(names, literals[1:], strict=True):
         if name not in path_params:
@@ -290,19 +298,23 @@ _id_bits = _ids.getrandbits
 
 def new_request_id() -> str:
     """A fresh ``Request-Id`` for one request (kept on errors, sent to the server)."""
-    return f"{_id_bits(128):032x}"
+    return _id_bits(128).to_bytes(16, "big").hex()  # 32 hex digits, as f"{n:032x}" gives
 
 
-def build_headers(
-    *, token: str, user_agent: str, request_id: str, account_id: str | None, has_body: bool
-) -> dict[str, str]:
-    """Headers for one request."""
-    headers = {
+def fixed_headers(*, token: str, user_agent: str) -> dict[str, str]:
+    """The headers every request of a client starts with (built once per client)."""
+    return {
         "Authorization": f"Bearer {token}",
         "Accept": "application/json",
         "User-Agent": user_agent,
-        "Request-Id": request_id,
     }
+
+
+def add_headers(
+    fixed: Mapping[str, str], *, request_id: str, account_id: str | None, has_body: bool
+) -> dict[str, str]:
+    """A fresh dict of one request's headers: ``fixed`` (:func:`fixed_headers`), then its own."""
+    headers = {**fixed, "Request-Id": request_id}
     if account_id is not None:
         headers["X-Account"] = account_id
     if has_body:
@@ -310,11 +322,37 @@ def build_headers(
     return headers
 
 
+def build_headers(
+    *, token: str, user_agent: str, request_id: str, account_id: str | None, has_body: bool
+) -> dict[str, str]:
+    """Headers for one request."""
+    return add_headers(
+        fixed_headers(token=token, user_agent=user_agent),
+        request_id=request_id,
+        account_id=account_id,
+        has_body=has_body,
+    )
+
+
 # ---------------------------------------------------------------------------------- responses
 
 
+#: Parses plain UTF-8 JSON into Python values 3-4x faster than ``json.loads``, giving the same
+#: values; what it refuses, ``json.loads`` decides (see :func:`parse_body`).
+_ANY_JSON = msgspec.json.Decoder()
+
+
 def parse_body(body: bytes) -> Any:
-    """Parse a JSON body; raise ``ValueError`` when it is not JSON (or absurdly deep)."""
+    """Parse a JSON body; raise ``ValueError`` when it is not JSON (or absurdly deep).
+
+    What ``json.loads`` gives, faster: msgspec parses first, and whatever it refuses (``NaN``,
+    ``1e400``, a lone surrogate, UTF-16 or a byte-order mark, deep nesting, and text that is
+    not JSON at all) is parsed by ``json.loads``, whose answer or error stands.
+    """
+    try:
+        return _ANY_JSON.decode(body)
+    except (msgspec.DecodeError, RecursionError):
+        pass
     try:
         return json.loads(body)
     except RecursionError:
@@ -641,6 +679,13 @@ class RateLimitHeaders:
 
 def parse_rate_limit_headers(headers: Mapping[str, str]) -> RateLimitHeaders | None:
     """Read ``X-RateLimit-Limit`` / ``X-RateLimit-Remaining``; ``None`` when neither is there."""
+    figures = rate_limit_figures(headers)
+    return None if figures is None else RateLimitHeaders(*figures)
+
+
+def rate_limit_figures(headers: Mapping[str, str]) -> tuple[int | None, int | None] | None:
+    """:func:`parse_rate_limit_headers` as a plain ``(limit, remaining)`` pair (the pipeline
+    reads it on every answer, and needs the object only for a client-side limiter)."""
     get = headers.get
     raw_limit, raw_remaining = get("X-RateLimit-Limit"), get("X-RateLimit-Remaining")
     if raw_limit is None and raw_remaining is None:
@@ -656,7 +701,7 @@ def parse_rate_limit_headers(headers: Mapping[str, str]) -> RateLimitHeaders | N
         remaining = _header_int(raw_remaining)
     if limit is None and remaining is None:
         return None
-    return RateLimitHeaders(limit, remaining)
+    return limit, remaining
 
 
 # ------------------------------------------------------------------------------ decisions

@@ -22,7 +22,7 @@ import functools
 import inspect
 import select
 import weakref
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
 from typing import Any, Final, Protocol, TypeAlias, runtime_checkable
 
 import aiohttp
@@ -41,6 +41,9 @@ from ._exceptions import (
 from ._options import Timeout
 from ._sansio import HTTPResponse, redact_url
 from ._tasks import running_loop
+
+# Returns None outside a running loop (no exception to raise and catch on every request).
+_get_running_loop = asyncio._get_running_loop
 
 __all__ = [
     "AIOHTTP_VERSION",
@@ -117,6 +120,9 @@ class AiohttpTransport:
         self._trace_configs = list(trace_configs or [])
         self._connection_limit = connection_limit
         self._closed = False
+        # The last Timeout seen and aiohttp's form of it (a view's timeout rarely changes).
+        self._timeout: Timeout | None = None
+        self._client_timeout = aiohttp.ClientTimeout()
 
     @property
     def closed(self) -> bool:
@@ -177,18 +183,30 @@ class AiohttpTransport:
 
     async def send(self, request: HTTPRequest, *, timeout: Timeout) -> HTTPResponse:
         """Send one request and read the whole answer."""
-        session = self._get_session()
+        session = self._session
+        # The common case in two identity tests (a session made in this running loop, still
+        # open); _get_session handles the first request, another loop, a closed client.
+        if (
+            session is None
+            or self._closed
+            or self._loop is not _get_running_loop()
+            or session.closed
+        ):
+            session = self._get_session()
         method, url = request.method, request.url
+        if timeout is not self._timeout:
+            self._timeout, self._client_timeout = timeout, _client_timeout(timeout)
         connected = False
         try:
             # encoded=True: the path is already quoted by _sansio.build_url, and must not be
-            # normalised ("%2E%2E" stays a segment, never "..").
+            # normalised ("%2E%2E" stays a segment, never ".."). The headers are not copied:
+            # aiohttp merges them into a fresh multidict of its own.
             async with session.request(
                 method,
                 URL(url, encoded=True),
-                headers=dict(request.headers),
+                headers=request.headers,
                 data=request.body,
-                timeout=_client_timeout(timeout),
+                timeout=self._client_timeout,
                 # Never follow redirects: the Authorization header must not go to another host.
                 allow_redirects=False,
             ) as resp:
@@ -235,26 +253,34 @@ class AiohttpTransport:
                 sent=True,
             ) from exc
 
-    async def _read(self, resp: aiohttp.ClientResponse, method: str, url: str) -> bytes:
+    def _read(
+        self, resp: aiohttp.ClientResponse, method: str, url: str
+    ) -> Coroutine[Any, Any, bytes]:
         """Read the whole body, never more than ``max_response_bytes`` of it.
 
         An answer whose ``Content-Length`` is over the cap fails before a byte of it is read.
         A plain answer of known length under the cap is read whole (aiohttp's parser never
-        delivers more than ``Content-Length``): the common case pays nothing for the cap.
+        delivers more than ``Content-Length``): the common case pays nothing for the cap, not
+        even a coroutine of its own (aiohttp's ``read()`` is handed back to be awaited).
         Anything else (chunked, no length, compressed) is counted as it streams out of the
-        decompressor and dropped the moment it passes the cap, so no more than the cap plus one
-        chunk is ever held.
+        decompressor and dropped the moment it passes the cap (:meth:`_read_capped`), so no
+        more than the cap plus one chunk is ever held.
         """
         limit = self._max_response_bytes
         if limit is None:
-            return await resp.read()
+            return resp.read()
         headers = resp.headers
         length = _content_length(headers.get("Content-Length"))
         if length is not None and length > limit:
             raise self._too_large(resp, method, url, f"Content-Length {length:,}")
         encoding = headers.get("Content-Encoding")
         if length is not None and (encoding is None or encoding.strip().lower() == "identity"):
-            return await resp.read()
+            return resp.read()
+        return self._read_capped(resp, method, url, limit)
+
+    async def _read_capped(
+        self, resp: aiohttp.ClientResponse, method: str, url: str, limit: int
+    ) -> bytes:
         content = resp.content
         chunks: list[bytes] = []
         total = 0
@@ -301,30 +327,52 @@ class _Connector(aiohttp.TCPConnector):
     Before a reused connection carries a POST, PUT, PATCH or DELETE, its socket is polled: an
     idle HTTP/1.1 connection has nothing to read, so anything readable (the FIN, an error, stray
     bytes) means the server is done with it, and the request takes a fresh connection instead.
+
+    Other methods (GET, HEAD: the ones the pipeline may send again) go straight to aiohttp's
+    own ``connect``, with no extra coroutine: a GET that meets a dead socket is retried.
     """
 
     _UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self._handed_out: weakref.WeakSet[object] = weakref.WeakSet()
+        # Each request that had to open a connection, and the connection it opened: any other
+        # connection a request gets came from the pool (whichever request used it before).
+        self._opened_for: weakref.WeakKeyDictionary[object, object] = weakref.WeakKeyDictionary()
 
-    async def connect(
+    def connect(
+        self,
+        req: aiohttp.ClientRequest,
+        traces: list[Any],
+        timeout: aiohttp.ClientTimeout,
+    ) -> Coroutine[Any, Any, aiohttp.connector.Connection]:
+        """Return a connection for ``req``: a fresh one rather than a pooled one found closed."""
+        if req.method in self._UNSAFE:
+            return self._connect_checked(req, traces, timeout)
+        return super().connect(req, traces, timeout)
+
+    async def _create_connection(
+        self,
+        req: aiohttp.ClientRequest,
+        traces: list[Any],
+        timeout: aiohttp.ClientTimeout,
+    ) -> aiohttp.client_proto.ResponseHandler:
+        proto = await super()._create_connection(req, traces, timeout)
+        self._opened_for[req] = proto
+        return proto
+
+    async def _connect_checked(
         self,
         req: aiohttp.ClientRequest,
         traces: list[Any],
         timeout: aiohttp.ClientTimeout,
     ) -> aiohttp.connector.Connection:
-        """Return a connection for ``req``: a fresh one rather than a pooled one found closed."""
         while True:
             conn = await super().connect(req, traces, timeout)
-            proto = conn.protocol
-            reused = proto in self._handed_out
-            if proto is not None:
-                self._handed_out.add(proto)
+            reused = self._opened_for.pop(req, None) is not conn.protocol
             # Each pass drops one pooled connection, so this ends once the pool is exhausted
             # (a new connection is never checked).
-            if not reused or req.method not in self._UNSAFE or not _peer_done(conn):
+            if not reused or not _peer_done(conn):
                 return conn
             conn.close()
 

@@ -199,3 +199,20 @@ def test_quick_run_of_the_shared_budget_benchmark_completes(tmp_path: Path) -> N
     assert "throughput as a fraction of the budget" in names
     assert "store cost per request" in names
     assert all(row["sdk"] is not None for row in rows)
+
+
+@pytest.mark.slow  # 3-8 s: a git export, the cheap server, two clients
+def test_ab_sdk_compares_a_revision_with_the_checkout() -> None:
+    if not (BENCHMARKS.parent / ".git").exists():
+        pytest.skip("not a git checkout: nothing to export a revision from")
+    done = subprocess.run(
+        [sys.executable, str(BENCHMARKS / "ab_sdk.py"), "HEAD", "--blocks", "2", "--steps", "5"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    lines = done.stdout.splitlines()
+    assert lines[0] == "2 blocks of 5 steps; client CPU us per request"
+    assert lines[2].startswith("stacks.get: new - base ") and lines[3].startswith("request(): ")

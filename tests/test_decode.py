@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 import cloud66_async.models as M
 from cloud66_async import DecodeError
 from cloud66_async._converter import make_converter
-from cloud66_async._decode import Decoder, _make_info, _rewrite, _rewrite_utc
+from cloud66_async._decode import Decoder, _make_info, _rewrite, _rewrite_utc, _without_utc
 from cloud66_async._decode import FastPath as FastDecoder
 
 converter = make_converter()
@@ -255,6 +255,75 @@ def test_rewrite_from_each_utc_suffix_equals_the_whole_body_substitution(body: b
     """The fast rewrite (one anchored match per ' UTC"') changes exactly what a substitution
     over the whole body did."""
     assert _rewrite_utc(_STACK_PATTERN, body) == _STACK_PATTERN.sub(_rewrite, body)
+
+
+def _keep_separator(match: Any) -> bytes:
+    """The general rewrite as the compact one writes it: only ' UTC"' becomes 'Z"'."""
+    text: bytes = match[0]
+    return text[: -len(' UTC"')] + b'Z"'
+
+
+@st.composite
+def json_utc_bodies(draw: st.DrawFn) -> bytes:
+    """Valid JSON answers with timestamp-like values under timestamp and other keys, compact or
+    spaced (json.dumps escapes a quote inside a key, as a server would)."""
+    pairs = draw(st.lists(st.tuples(_keys, _stamp_texts), max_size=6))
+    separators = draw(st.sampled_from([(",", ":"), (", ", ": "), (",", " :\n ")]))
+    return json.dumps({"response": {"uid": "u1", **dict(pairs)}}, separators=separators).encode()
+
+
+def _decoded(body: bytes) -> Any:
+    try:
+        return _stack_info.one_decoder.decode(body).response
+    except Exception as exc:  # the fast path declines: the careful path decides
+        return type(exc)
+
+
+@settings(max_examples=500, deadline=None, database=None)
+@given(body=json_utc_bodies() | utc_bodies())
+@example(body=b'{"response":{"uid":"u","created_at":"2014-08-14 00:38:14 UTC"}}')
+@example(body=b'{"response":{"uid":"u","created_at" : "2014-08-14 00:38:14 UTC"}}')
+@example(body=b'{"response":{"uid":"u","name":"x UTC","created_at":"2014-08-14 00:38:14 UTC"}}')
+def test_compact_rewrite_is_the_general_one_when_it_applies(body: bytes) -> None:
+    """The one-substitution rewrite is used only when it leaves no ' UTC"': then it made exactly
+    the general rewrite's changes (bar the separator) on every valid JSON body, and what msgspec
+    decodes from it is what it decodes from the general rewrite's. Otherwise the general
+    rewrite is used, unchanged."""
+    assert _stack_info.compact is not None
+    out = _without_utc(_stack_info, body)
+    general = _rewrite_utc(_STACK_PATTERN, body)
+    if b' UTC"' in _stack_info.compact.sub(b'Z"', body):
+        assert out == general
+        return
+    assert _decoded(out) == _decoded(general)
+    try:
+        json.loads(body)
+    except ValueError:
+        return  # not JSON: msgspec refuses both (checked above), the careful path decides
+    assert out == _STACK_PATTERN.sub(_keep_separator, body)
+
+
+def test_the_blueprint_stack_takes_the_compact_rewrite_and_spaced_json_the_general() -> None:
+    stack = json.dumps({"response": _stack(**SAMPLES_STACK_STAMPS)}, separators=(",", ":"))
+    body = stack.encode()
+    assert _stack_info.compact is not None
+    assert b' UTC"' not in _stack_info.compact.sub(b'Z"', body)  # the compact one applies
+    assert _without_utc(_stack_info, body) == body.replace(b' UTC"', b'Z"')
+    spaced = json.dumps(json.loads(body)).encode()  # ": " between keys and values
+    assert b' UTC"' in _stack_info.compact.sub(b'Z"', spaced)
+    assert _without_utc(_stack_info, spaced) == _rewrite_utc(_STACK_PATTERN, spaced)
+    for answer in (body, spaced):
+        fast = FastDecoder().one(answer, M.Stack)
+        assert fast is not None
+        assert fast == converter.structure(json.loads(answer)["response"], M.Stack)
+        assert fast.created_at == datetime(2014, 8, 14, 0, 38, 14, tzinfo=UTC)
+
+
+SAMPLES_STACK_STAMPS = {
+    "created_at": "2014-08-14 00:38:14 UTC",
+    "updated_at": "2014-08-14 01:46:52 UTC",
+    "last_activity": "2014-08-14T01:46:53+00:00",
+}
 
 
 def test_body_without_utc_suffix_is_not_copied() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from typing import Any
 
 import anyio
 import pytest
@@ -160,6 +161,30 @@ async def test_one_gate_for_many_tasks() -> None:
         assert len(episode) <= 8
 
 
+async def test_requests_held_at_the_gate_give_their_place_in_the_window_back() -> None:
+    """With a client-side limiter, a request that finds the gate closed refunds the permit it
+    took, waits at the gate, and takes a permit again when it passes: in the end the window
+    holds exactly one stamp per request the server received, and nothing is left in flight."""
+    async with FakeCloud66(stacks=40, rate_limit=(20, 1.0), retry_after="fractional") as fake:
+        limit = RateLimit(requests=100_000, per=3600)
+        async with fake.client(rate_limit=limit, max_concurrency=8) as client:
+            limiter: Any = client._shared.limiter
+
+            async def get(uid: str) -> None:
+                await client.stacks.get(uid)
+
+            with anyio.fail_after(30):
+                async with anyio.create_task_group() as tg:
+                    for uid in fake.stack_uids * 2:
+                        tg.start_soon(get, uid)
+            held_back = client.rate_limit_state.throttled_total
+        log = fake.request_log
+        assert sum(1 for r in log if r.status == 200) == 80
+        assert held_back > 0, "the fake never throttled: the test proves nothing"
+        assert len(limiter._stamps) == len(log)
+        assert limiter._in_flight == 0
+
+
 async def test_rate_limiter_paces_requests(fake: FakeCloud66) -> None:
     async with fake.client(rate_limit=RateLimit(requests=5, per=0.5)) as client:
         started = time.monotonic()
@@ -184,6 +209,21 @@ async def test_header_timeout(fake: FakeCloud66, fast_waits: None) -> None:
         with pytest.raises(RequestTimeoutError):
             await client.stacks.get(STACK)
     assert len(fake.requests("GET", STACK_PATH)) == 3  # GET timeouts are retried
+
+
+async def test_each_view_keeps_its_own_timeout_on_the_shared_transport(
+    fake: FakeCloud66,
+) -> None:
+    """The transport keeps aiohttp's form of the last timeout it saw: views with different
+    timeouts, used in turn, each get their own."""
+    async with fake.client(timeout=Timeout(total=5), rate_limit=None) as client:
+        short = client.with_options(timeout=Timeout(total=0.2), retry=RetryPolicy.none())
+        with anyio.fail_after(10):
+            for _ in range(2):
+                fake.inject_fault("GET", STACK_PATH, "latency", delay=0.5, times=2)
+                assert (await client.stacks.get(STACK)).uid == STACK  # waits out the 0.5 s
+                with pytest.raises(RequestTimeoutError, match="total 0.2s"):
+                    await short.stacks.get(STACK)
 
 
 async def test_body_timeout(fake: FakeCloud66, fast_waits: None) -> None:

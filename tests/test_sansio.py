@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import random
 import re
 import subprocess
@@ -23,6 +24,7 @@ from cloud66_async import (
     NotFoundError,
     NotImplementedByAPIError,
     PermissionDeniedError,
+    RetryPolicy,
     ServerError,
     ServerTimeoutError,
     ThrottledError,
@@ -164,8 +166,31 @@ def test_headers() -> None:
         "X-Account": "7",
         "Content-Type": "application/json",
     }
+    assert list(h) == [
+        "Authorization",
+        "Accept",
+        "User-Agent",
+        "Request-Id",
+        "X-Account",
+        "Content-Type",
+    ]
     h = s.build_headers(token="t", user_agent="ua", request_id="r", account_id=None, has_body=False)
     assert "X-Account" not in h and "Content-Type" not in h
+
+
+def test_each_request_gets_its_own_headers_over_the_clients_fixed_ones() -> None:
+    """The pipeline builds the fixed part once per client: each request's dict is a new one,
+    and filling or changing it never touches the fixed part or another request's."""
+    fixed = s.fixed_headers(token="tok", user_agent="ua")
+    kept = dict(fixed)
+    one = s.add_headers(fixed, request_id="1", account_id="7", has_body=True)
+    two = s.add_headers(fixed, request_id="2", account_id=None, has_body=False)
+    one["Authorization"] = "changed"
+    assert fixed == kept and two["Authorization"] == "Bearer tok" and two["Request-Id"] == "2"
+    assert one is not fixed and two is not fixed
+    assert two == s.build_headers(
+        token="tok", user_agent="ua", request_id="2", account_id=None, has_body=False
+    )
 
 
 def test_user_agent_names_versions() -> None:
@@ -374,10 +399,12 @@ def test_rate_limit_header_fast_int_path_reads_what_int_of_strip_read(
     }
     expected = (_header_int_reference(limit), _header_int_reference(remaining))
     parsed = s.parse_rate_limit_headers(headers)
+    figures = s.rate_limit_figures(headers)  # what the pipeline reads on every answer
     if expected == (None, None):
-        assert parsed is None
+        assert parsed is None and figures is None
     else:
         assert parsed == s.RateLimitHeaders(*expected)
+        assert figures == expected
 
 
 _FORK_SCRIPT = """
@@ -398,7 +425,7 @@ print(child, new_request_id())
 def test_request_ids_are_128_bit_hex_and_differ_in_a_forked_child() -> None:
     ids = {s.new_request_id() for _ in range(1000)}
     assert len(ids) == 1000
-    assert all(len(i) == 32 and int(i, 16) >= 0 for i in ids)
+    assert all(re.fullmatch("[0-9a-f]{32}", i) for i in ids)
     # In a fresh interpreter (forking this one, threads and all, is not safe): the child's next
     # id and the parent's next id differ, because the child's generator was reseeded.
     out = subprocess.run(
@@ -406,3 +433,76 @@ def test_request_ids_are_128_bit_hex_and_differ_in_a_forked_child() -> None:
     ).stdout.split()
     assert len(out) == 2 and all(len(i) == 32 for i in out)
     assert out[0] != out[1]
+
+
+@pytest.mark.parametrize("status", [200, 201, 204, 250, 299])
+@pytest.mark.parametrize("body", [b"", b"{}", b'{"error": "throttled"}', b"not json"])
+def test_every_2xx_answer_is_done_whatever_its_body(status: int, body: bytes) -> None:
+    """The pipeline takes a 2xx answer as done without calling decide(): the two must agree."""
+    response = s.HTTPResponse(status, {"Retry-After": "5"}, body)
+    decision = s.decide(
+        response, method="POST", url=BASE, request_id="r", retries_used=0, policy=RetryPolicy()
+    )
+    assert decision is s.DONE
+
+
+def _json_loads_reference(body: bytes) -> tuple[str, str]:
+    """What ``json.loads`` made of a body, as comparable text (NaN included)."""
+    try:
+        value = json.loads(body)
+    except RecursionError:
+        return ("error", "")
+    except (ValueError, UnicodeDecodeError):
+        return ("error", "")
+    return ("value", json.dumps(value, ensure_ascii=False))
+
+
+def _parse_body_outcome(body: bytes) -> tuple[str, str]:
+    try:
+        value = s.parse_body(body)
+    except (ValueError, UnicodeDecodeError):
+        return ("error", "")
+    return ("value", json.dumps(value, ensure_ascii=False))
+
+
+_json_values = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(10**30), max_value=10**30)
+    | st.floats(allow_nan=True, allow_infinity=True)
+    | st.text(),
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=5), inner, max_size=4)
+    ),
+    max_leaves=12,
+)
+
+
+@settings(max_examples=500, deadline=None, database=None)
+@given(
+    body=_json_values.map(lambda v: json.dumps(v).encode())
+    | st.binary(max_size=40)
+    | st.sampled_from(
+        [
+            b"NaN",
+            b"-Infinity",
+            b"1e400",
+            b'"\\ud800"',
+            b'"\xed\xa0\x80"',
+            b'"a\x01b"',
+            b'"\xff"',
+            b'{"a":1,"a":2}',
+            b"\xef\xbb\xbf{}",
+            '{"a": "\u00e9"}'.encode("utf-16"),
+            b"[" * 1200 + b"]" * 1200,
+            b"[" * 200000,
+            b" 1 ",
+            b"1 2",
+            b"",
+        ]
+    )
+)
+def test_parse_body_gives_what_json_loads_gives(body: bytes) -> None:
+    """msgspec parses first; anything it refuses is json.loads's to decide, so the value (or
+    the error) is always json.loads's."""
+    assert _parse_body_outcome(body) == _json_loads_reference(body)

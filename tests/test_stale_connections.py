@@ -37,16 +37,18 @@ def client_of(server: HostileServer, **options: Any) -> Client:
 
 
 def payload(method: str) -> dict[str, int] | None:
-    return None if method == "DELETE" else {"n": 2}
+    return None if method in ("GET", "DELETE") else {"n": 2}
 
 
+@pytest.mark.parametrize("first", ["POST", "GET"])
 @pytest.mark.parametrize("method", ["POST", "PUT", "PATCH", "DELETE"])
 async def test_a_write_after_the_server_closed_the_idle_connection_takes_a_fresh_one(
-    method: str,
+    method: str, first: str
 ) -> None:
     """The server closes the kept-alive connection just before the second request (the
     client's loop is held meanwhile, so the FIN is not yet processed): the request goes out
-    once, on a new connection, with no retry to spend."""
+    once, on a new connection, with no retry to spend. The same when the connection was opened
+    by a GET (which skips the check itself)."""
     with HostileServer(answer) as server:
         seen: list[RequestEvent] = []
 
@@ -59,10 +61,63 @@ async def test_a_write_after_the_server_closed_the_idle_connection_takes_a_fresh
             server, retry=RetryPolicy.none(), hooks=Hooks(on_request=on_request)
         ) as client:
             with anyio.fail_after(10):
-                await client.request("POST", "/first", json={"n": 1})
+                await client.request(first, "/first", json=payload(first))
                 assert await client.request(method, "/second", json=payload(method)) == {"ok": True}
-        assert [r.path for r in server.requests] == ["/api/3/first", "/api/3/second"]
+        assert [(r.method, r.path) for r in server.requests] == [
+            (first, "/api/3/first"),
+            (method, "/api/3/second"),
+        ]
         assert server.connections == 2
+
+
+async def test_only_writes_on_a_reused_connection_poll_its_socket(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """GETs take aiohttp's connect as it is (no poll, no extra coroutine); a write on a pooled
+    connection polls it once, and a write on the connection it just opened does not."""
+    from cloud66_async import _transport
+
+    polled: list[bool] = []
+    real = _transport._peer_done
+
+    def counting(conn: Any) -> bool:
+        polled.append(real(conn))
+        return polled[-1]
+
+    monkeypatch.setattr(_transport, "_peer_done", counting)
+    with HostileServer(answer) as server:
+        async with client_of(server, retry=RetryPolicy.none()) as client:
+            with anyio.fail_after(10):
+                await client.request("POST", "/opened")  # a new connection: nothing to poll
+                assert polled == []
+                for _ in range(3):
+                    await client.request("GET", "/read")
+                assert polled == []
+                await client.request("PUT", "/write", json={"n": 1})
+                assert polled == [False]
+        assert server.connections == 1
+        assert len(server.requests) == 5
+
+
+async def test_a_get_on_a_connection_the_server_closed_is_answered() -> None:
+    """A GET is not checked before it goes: when it meets the dead socket it is sent again
+    (GET is safe to repeat), and the call still gets its answer."""
+    with HostileServer(answer) as server:
+        seen: list[RequestEvent] = []
+
+        def on_request(event: RequestEvent) -> None:
+            seen.append(event)
+            if len(seen) == 2:
+                assert server.close_idle() == 1
+
+        async with client_of(
+            server, retry=RetryPolicy(retries=1), hooks=Hooks(on_request=on_request)
+        ) as client:
+            with anyio.fail_after(10):
+                await client.request("GET", "/first")
+                assert await client.request("GET", "/second") == {"ok": True}
+        assert [r.path for r in server.requests] == ["/api/3/first", "/api/3/second"]
+        assert len(seen) <= 3
 
 
 def close_before_first_write(server: HostileServer) -> tuple[aiohttp.TraceConfig, list[int]]:

@@ -2,8 +2,9 @@
 
 What the import defers, each proved in a fresh interpreter (this process has long imported
 everything): the models (each on first use, from its own module), the resource managers (built
-on first access to ``client.<group>``), the shared limit store, the waits, the careful cattrs
-decoder, the command line, the testing package, and anyio's streams and task machinery. And every
+on first access to ``client.<group>``), the shared limit store, the waits, the paginator (first
+list), fan_out's machinery (first fan_out), the careful cattrs decoder, the command line, the
+testing package, and anyio's streams and task machinery. And every
 name deferred still resolves, lists in ``dir()`` and ``__all__``, and is the object its module
 defines.
 """
@@ -35,6 +36,7 @@ DEFERRED = (
     "cloud66_async.resources",
     "cloud66_async._polling",
     "cloud66_async._bulk",
+    "cloud66_async._paging",
     "cloud66_async._store",
     "cloud66_async._converter",
     "cloud66_async.cli",

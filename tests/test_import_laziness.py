@@ -46,6 +46,7 @@ DEFERRED = (
     "anyio.streams",
     "anyio._core._synchronization",
     "anyio._core._tasks",
+    "html",  # for the redactor's forms of the token: loaded when a client is made
 )
 
 

@@ -153,9 +153,11 @@ local function gate_status(now)
   if g[2] and tonumber(g[3]) > now then return 2, tonumber(g[3]) - now, g[4] end
   return 3, 0, g[4]
 end
--- One request is over: take in its answer's headers, free its lease and its over-budget
--- slot, and refund it when it was never sent (sent = '0').
-local function finish(now, member, sent, over, limit, remaining)
+-- One request is over (age us ago): take in its answer's headers, free its lease and its
+-- over-budget slot, and refund it when it was never sent (sent = '0'); when it was sent, its
+-- place in the window moves to when it ended, after the API counted it (XX: a place the
+-- window already dropped, or refunded, is not made again).
+local function finish(now, member, sent, over, limit, remaining, age)
   if limit ~= '' then redis.call('HSET', KEYS[3], 'limit', limit) end
   if remaining ~= '' then
     local r = tonumber(remaining)
@@ -181,13 +183,16 @@ local function finish(now, member, sent, over, limit, remaining)
     if redis.call('HEXISTS', KEYS[3], 'budget') == 1 then
       redis.call('HINCRBY', KEYS[3], 'budget', 1)
     end
+  else
+    redis.call('ZADD', KEYS[1], 'XX', int(now - math.max(0, tonumber(age) or 0)), member)
   end
 end
--- Each finished request is one argument: "member,sent,over,limit,remaining".
+-- Each finished request is one argument: "member,sent,over,limit,remaining,age".
 local function finish_all(now, first, keep)
   for i = first, #ARGV do
-    local m, s, o, l, r = string.match(ARGV[i], '^([^,]*),([^,]*),([^,]*),([^,]*),([^,]*)$')
-    finish(now, m, s, o, l, r)
+    local m, s, o, l, r, a = string.match(
+      ARGV[i], '^([^,]*),([^,]*),([^,]*),([^,]*),([^,]*),([^,]*)$')
+    finish(now, m, s, o, l, r, a)
   end
   if first <= #ARGV then redis.call('PEXPIRE', KEYS[3], keep) end
 end
@@ -195,11 +200,18 @@ end
 
 # ARGV: now, "requests,per (us),lease (us),keep (ms)", n, n members, then finished requests.
 # Admits the n members one after the other, as n calls at one instant would, so a process's
-# concurrent requests share one round trip. Returns one string of comma-separated fields (one
-# bulk reply costs the client far less to read than an array): gate, gate us, limit,
-# remaining, throttled, then status, us, count, over for each member: status 0 admitted (us:
-# now), 1 the window is full (us: until its oldest send leaves it), 2 the over-budget slot is
-# taken (us: until its lease ends). A field the store does not hold is empty.
+# concurrent requests share one round trip. The window holds one member per request that may
+# still reach the API, scored by when its place starts counting down: a request in flight is
+# scored at the end of its lease (its place is held until it ends), a finished one at when it
+# ended; a member leaves the window per us after its score. So the API, which counts a request
+# when it arrives (between its admission and its end), never sees more than the window in any
+# span of per us. A full window frees a place at its lowest score + per, or, when every place
+# is held by a request in flight, per after the first of them ends (the wait named is per).
+# Returns one string of comma-separated fields (one bulk reply costs the client far less to
+# read than an array): gate, gate us, limit, remaining, throttled, then status, us, count, over
+# for each member: status 0 admitted (us: now), 1 the window is full (us: until a place frees),
+# 2 the over-budget slot is taken (us: until its lease ends). A field the store does not hold
+# is empty.
 _ACQUIRE = (
     _PRELUDE
     + """
@@ -222,6 +234,7 @@ for i = 1, n do
   if count >= requests then
     if not oldest then
       oldest = tonumber(redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')[2])
+      if oldest > now then oldest = now end
     end
     status, value = 1, oldest + per - now
   elseif budget and budget <= 0 and over_until > now then
@@ -232,7 +245,7 @@ for i = 1, n do
       over_until, over, took_over = now + lease, 1, true
     end
     if admitted == 0 then redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', int(now)) end
-    redis.call('ZADD', KEYS[1], int(now), member)
+    redis.call('ZADD', KEYS[1], int(now + lease), member)
     redis.call('ZADD', KEYS[2], int(now + lease), member)
     count, admitted = count + 1, admitted + 1
     if budget then budget = budget - 1 end
@@ -243,7 +256,7 @@ for i = 1, n do
   out[#out + 1] = over
 end
 if admitted > 0 then
-  redis.call('PEXPIRE', KEYS[1], int(math.ceil(per / 1000) + 1000))
+  redis.call('PEXPIRE', KEYS[1], int(math.ceil((lease + per) / 1000) + 1000))
   redis.call('PEXPIRE', KEYS[2], int(math.ceil(lease / 1000) + 1000))
   if budget then redis.call('HSET', KEYS[3], 'budget', int(budget)) end
   if budget or took_over then redis.call('PEXPIRE', KEYS[3], keep) end
@@ -635,8 +648,9 @@ class SharedRateLimiter:
         self._defer = defer
         self._poller = _Poller()
         self._outstanding: dict[str, RateLimitHeaders | None] = {}
-        # Releases held back, each "member,sent,over,limit,remaining" (one script argument).
-        self._pending: list[str] = []
+        # Releases held back: "member,sent,over,limit,remaining" and when (on the client's
+        # clock), made one script argument with how long ago when they are sent.
+        self._pending: list[tuple[str, float]] = []
         self._flush_timer: asyncio.TimerHandle | None = None
         self._flushing: asyncio.Task[None] | None = None
         # The admission script's constants, in one argument.
@@ -834,7 +848,7 @@ class SharedRateLimiter:
             limit = "" if headers.limit is None else str(headers.limit)
             remaining = "" if headers.remaining is None else str(headers.remaining)
         sent_, over = "1" if sent else "0", "1" if permit.over_budget else "0"
-        self._pending.append(f"{permit.member},{sent_},{over},{limit},{remaining}")
+        self._pending.append((f"{permit.member},{sent_},{over},{limit},{remaining}", self._clock()))
         nearly_spent = (
             headers is not None
             and headers.remaining is not None
@@ -852,11 +866,17 @@ class SharedRateLimiter:
         self._poller.wakeup.notify()
 
     def _take_pending(self) -> list[str]:
+        """The releases held back, as script arguments; each says how long ago it ended, so the
+        store moves its place to then (the store's clock is later still when the script runs,
+        so the place is never moved to before the request ended)."""
         pending, self._pending = self._pending, []
         if self._flush_timer is not None:
             self._flush_timer.cancel()
             self._flush_timer = None
-        return pending
+        if not pending:
+            return []
+        now = self._clock()
+        return [f"{text},{_us(max(0.0, now - at))}" for text, at in pending]
 
     def _flush_soon(self) -> None:
         self._flush_timer = None

@@ -328,6 +328,71 @@ async def test_the_window_admits_its_budget_then_names_the_wait_to_the_microseco
         await made.aclose()
 
 
+async def test_a_slow_request_keeps_its_place_until_its_answer_on_the_stores_clock(
+    store_url: str,
+) -> None:
+    """The API counts a request when it arrives: one admitted at 0 that arrives at 9.9 and is
+    answered at 10 holds its place until then, and from then for a window, so the requests of
+    any client of the token that go after it never make three in a window of the API's. Its
+    release, held back and carried by a later exchange, says how long ago it ended, and the
+    store moves its place to then, not to when the exchange came."""
+    clock = VirtualClock()
+    made = limits(store_url, clock=clock, rate=RateLimit(2, per=10), defer=True)
+    other = limits(store_url, clock=clock, rate=RateLimit(2, per=10))
+    limiter, peer = made.limiter, other.limiter
+    assert limiter is not None and peer is not None
+    try:
+        slow = await limiter.acquire(clock())
+        fast = await peer.acquire(clock())
+        clock.advance(0.1)
+        await peer.release(fast, sent=True)  # answered at 0.1
+        clock.advance(9.9)
+        with pytest.raises(WaitTooLong) as info:  # 10: the slow one is still in flight
+            await peer.acquire(clock())
+        assert info.value.opens_in == pytest.approx(0.1, abs=1e-6)  # the fast one's place
+        await limiter.release(slow, sent=True)  # its answer at 10, held back
+        clock.advance(0.1)  # 10.1: the fast one's place leaves the window
+        await peer.acquire(clock())
+        clock.advance(0.02)
+        with pytest.raises(WaitTooLong) as info:  # the exchange carries the slow one's release
+            await limiter.acquire(clock())
+        # Its place counts from its answer (10), not from the exchange (10.12).
+        assert info.value.opens_in == pytest.approx(10 - 0.12, abs=1e-6)
+    finally:
+        await made.aclose()
+        await other.aclose()
+
+
+async def test_requests_in_flight_hold_their_places_past_the_window_until_their_lease_ends(
+    store_url: str,
+) -> None:
+    """Requests in flight longer than the window keep their places; those of a process that
+    died holding them (never released) are counted until their lease ends and a window more,
+    as the API may have counted them as late as that."""
+    clock = VirtualClock()
+    made = limits(store_url, clock=clock, rate=RateLimit(2, per=10), lease=30)
+    limiter = made.limiter
+    assert limiter is not None
+    try:
+        kept = await limiter.acquire(clock())
+        await limiter.acquire(clock())  # its process dies: never released
+        clock.advance(25)
+        with pytest.raises(WaitTooLong) as info:
+            await limiter.acquire(clock())
+        assert info.value.opens_in == pytest.approx(10, abs=1e-6)  # a window after one ends
+        await limiter.release(kept, sent=True)  # at 25: its place counts until 35
+        clock.advance(10)
+        await limiter.acquire(clock())  # 35: the released one's place is free
+        with pytest.raises(WaitTooLong) as info:
+            await limiter.acquire(clock())
+        # The dead one's lease ends at 30: its place is free at 40.
+        assert info.value.opens_in == pytest.approx(5, abs=1e-6)
+        clock.advance(5)
+        await limiter.acquire(clock())
+    finally:
+        await made.aclose()
+
+
 async def test_two_clients_of_one_token_share_the_window_and_other_tokens_do_not(
     store_url: str,
 ) -> None:

@@ -8,12 +8,15 @@ behind the same interface (see that module's docstring), chosen when the client 
 
 - **One key prefix per token**: ``cloud66_async:{<sha256(token)[:32]>}:``, so the token itself
   never reaches the store. The braces make a Redis Cluster keep the four keys in one slot.
-  ``window`` (a sorted set: one member per request sent, scored by when), ``inflight`` (a sorted
-  set: requests not yet over, scored by when their lease ends), ``budget`` (a hash: the server's
-  last ``X-RateLimit-Limit`` / ``-Remaining``, our count against them, and who holds the one
-  request allowed past them) and ``gate`` (a hash: until when it is closed, who probes, the
-  throttled answers in a row and in all). Every key has a TTL, so an abandoned store empties
-  itself: the window's is the window, the others' an hour past their last change.
+  ``window`` (a sorted set: one member per request that may still count in the API's window,
+  scored at its lease's end while it is in flight and at its end once over, and dropped a
+  window after its score: the API counts a request when it arrives, any time up to its end),
+  ``inflight`` (a sorted set: requests not yet over, scored by when their lease ends),
+  ``budget`` (a hash: the server's last ``X-RateLimit-Limit`` / ``-Remaining``, our count
+  against them, and who holds the one request allowed past them) and ``gate`` (a hash: until
+  when it is closed, who probes, the throttled answers in a row and in all). Every key has a
+  TTL, so an abandoned store empties itself: the window's is a lease and a window, the others'
+  an hour past their last change.
 - **Atomic steps on the server**: each step is one Lua script (sent once, then run by its SHA1
   with ``EVALSHA``; redis-py loads it again after a ``NOSCRIPT``, e.g. when the server was
   restarted). A request's admission checks and updates the window, the server's budget and
@@ -43,11 +46,20 @@ behind the same interface (see that module's docstring), chosen when the client 
   the admissions a process asks for while one of its admission exchanges is under way wait for
   it, then go together in the next (the script admits them one after the other, as that many
   calls at one instant would). Ten tasks at a time thus cost about two round trips per ten
-  requests, and no admission waits longer than the exchange under way plus its own.
+  requests, and no admission waits longer than the exchange under way plus its own. And each
+  admission exchange admits one more member, a spare, for this process's next request, while
+  the gate is open, the window at most half full and the server's budget above 32 (the script
+  decides, in the same step): that request takes it without a round trip while it is fresh
+  (:data:`SEEN_FRESH`, as the gate's state seen with it), and one nobody took is given back
+  with the next exchange or by the timer. One task sending requests one after another thus
+  costs one round trip per two requests; the spare's place is held from its admission, before
+  its request goes, so the window still never lets more through.
 - **Failures**: every exchange is bounded (connect + answer timeouts of the store URL, one
   second each by default); a store that is down or too slow raises
   :class:`~cloud66_async.LimitStoreError` from ``acquire`` and ``enter``, before the request
-  is sent, and never falls back to a budget of this process alone. Reports after the answer
+  is sent, and never falls back to a budget of this process alone (only the spare the store
+  admitted before it failed may still carry one request, within :data:`SEEN_FRESH`). Reports
+  after the answer
   (``release``, ``succeeded``, ...) log the failure and do not raise: the request is over, and
   the leases and TTLs clean up what the store did not hear.
 
@@ -95,6 +107,7 @@ __all__ = [
     "POLL_MAX",
     "POLL_MIN",
     "POLL_UNKNOWN_MAX",
+    "SEEN_FRESH",
     "LimitStore",
     "SharedLimits",
     "SharedPermit",
@@ -210,15 +223,19 @@ end
 # Returns one string of comma-separated fields (one bulk reply costs the client far less to
 # read than an array): gate, gate us, limit, remaining, throttled, then status, us, count, over
 # for each member: status 0 admitted (us: now), 1 the window is full (us: until a place frees),
-# 2 the over-budget slot is taken (us: until its lease ends). A field the store does not hold
-# is empty.
+# 2 the over-budget slot is taken (us: until its lease ends), 4 a spare not admitted. A field
+# the store does not hold is empty. ARGV[3] is "n,s" when the last s of the n members are
+# spares: admitted, as the others, only while the gate is open, the window at most half full
+# and the server's known budget above 32, so that holding one for a while takes a place
+# nobody lacks.
 _ACQUIRE = (
     _PRELUDE
     + """
 local now = clock(ARGV[1])
 local requests, per, lease, keep = string.match(ARGV[2], '^(%d+),(%d+),(%d+),(%d+)$')
 requests, per, lease, keep = tonumber(requests), tonumber(per), tonumber(lease), tonumber(keep)
-local n = tonumber(ARGV[3])
+local n, spare = string.match(ARGV[3], '^(%d+),?(%d*)$')
+n, spare = tonumber(n), tonumber(spare) or 0
 finish_all(now, 4 + n, keep)
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', int(now - per))
 local count = redis.call('ZCARD', KEYS[1])
@@ -231,7 +248,10 @@ local oldest, admitted, took_over = nil, 0, false
 for i = 1, n do
   local member = ARGV[3 + i]
   local status, value, over = 0, now, 0
-  if count >= requests then
+  if i > n - spare and (gate ~= 0 or count >= math.floor(requests / 2)
+      or (budget and budget <= 32)) then
+    status, value = 4, 0
+  elseif count >= requests then
     if not oldest then
       oldest = tonumber(redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')[2])
       if oldest > now then oldest = now end
@@ -651,7 +671,14 @@ class SharedRateLimiter:
         # Releases held back: "member,sent,over,limit,remaining" and when (on the client's
         # clock), made one script argument with how long ago when they are sent.
         self._pending: list[tuple[str, float]] = []
+        # The timer that sends them FLUSH_AFTER after the first (on the loop's clock), left
+        # armed when an exchange takes them: re-armed when it fires, not made anew per request.
         self._flush_timer: asyncio.TimerHandle | None = None
+        self._pending_since = 0.0
+        # One admission made ahead for this process's next request, with the gate as the
+        # store described it then; used while fresh (SEEN_FRESH), else given back.
+        self._spare: tuple[SharedPermit, _GateView] | None = None
+        self._spares = True
         self._flushing: asyncio.Task[None] | None = None
         # The admission script's constants, in one argument.
         self._settings = f"{limit.requests},{_us(limit.per)},{_us(store.lease)},{store.keep_ms}"
@@ -701,6 +728,10 @@ class SharedRateLimiter:
         so ten tasks cost one round trip per ten admissions, not ten.
         """
         store = self._store
+        spare = self._take_spare()
+        if spare is not None:
+            store.saw_at_admission(spare[1])
+            return 0, 0.0, spare[0]
         member = store.new_id()
         if self._sending:
             waiter: asyncio.Future[_Admitted] = asyncio.get_running_loop().create_future()
@@ -793,20 +824,31 @@ class SharedRateLimiter:
         """Admit ``members`` in one script call, carrying the releases held back."""
         store = self._store
         pending = self._take_pending()
-        args: list[str | int] = [store.now_arg(), self._settings, len(members), *members]
+        wanted: str | int = len(members)
+        if self._spares and self._defer and self._spare is None and not store.closed:
+            # One more, for this process's next request: with it, that request needs no round
+            # trip of its own (admitted only while the window is at most half full).
+            members = [*members, store.new_id()]
+            wanted = f"{len(members)},1"
+        args: list[str | int] = [store.now_arg(), self._settings, wanted, *members]
         args.extend(pending)
         raw = await store.run(store.acquire_script, args)
-        if len(raw) != 5 + 4 * len(members):
+        try:  # int() reads each field's bytes; an empty one is a figure the store lacks
+            head = [int(v) if v else None for v in raw[:5]]
+            fields = [int(v) for v in raw[5:]]
+        except (TypeError, ValueError):
+            head, fields = [], []
+        if len(head) != 5 or len(fields) != 4 * len(members):
             raise LimitStoreError(
-                f"the limit store {store.address.shown} answered {len(raw)} values to an "
+                f"the limit store {store.address.shown} answered {raw[:12]!r} to an "
                 f"admission of {len(members)}",
                 store=store.address.shown,
             )
-        view = store.note_gate(_num(raw[0]), _num(raw[1]), raw[4])
-        self._note_budget(raw[2], raw[3])
+        view = store.note_gate(head[0] or 0, head[1] or 0, head[4])
+        self.server_limit, self.server_remaining = head[2], head[3]
         answers: list[_Admitted] = []
-        for at in range(5, len(raw), 4):
-            status, value, count, over = (_num(v) for v in raw[at : at + 4])
+        for at in range(0, len(fields), 4):
+            status, value, count, over = fields[at : at + 4]
             self._count = count
             if status != 0:
                 answers.append((status, value / 1_000_000, None, view))
@@ -815,6 +857,16 @@ class SharedRateLimiter:
             permit = SharedPermit(stamp=value / 1_000_000, over_budget=bool(over), member=member)
             self._outstanding[member] = None
             answers.append((0, 0.0, permit, view))
+        if isinstance(wanted, str):  # the last one is the spare
+            spare = answers.pop()[2]
+            if spare is not None:
+                if self._spare is None:
+                    self._spare = (spare, view)
+                    if self._flush_timer is None:  # gives it back when no request takes it
+                        loop = asyncio.get_running_loop()
+                        self._flush_timer = loop.call_later(FLUSH_AFTER, self._flush_soon)
+                else:
+                    self._give_back(spare)
         return answers
 
     def _note_budget(self, limit: object, remaining: object) -> None:
@@ -856,23 +908,46 @@ class SharedRateLimiter:
         )
         urgent = not sent or permit.over_budget or nearly_spent
         if self._defer and not urgent and len(self._pending) < MAX_PENDING:
-            # The next admission of this process carries it, or a timer soon after.
-            if self._flush_timer is None:
-                self._flush_timer = asyncio.get_running_loop().call_later(
-                    FLUSH_AFTER, self._flush_soon
-                )
+            self._held_back()  # the next admission of this process carries it, or a timer
             return
         await self.flush()
         self._poller.wakeup.notify()
+
+    def _held_back(self) -> None:
+        """A release was held back: make sure the timer sends it within FLUSH_AFTER."""
+        if len(self._pending) == 1:
+            loop = asyncio.get_running_loop()
+            self._pending_since = loop.time()
+            if self._flush_timer is None:
+                self._flush_timer = loop.call_at(
+                    self._pending_since + FLUSH_AFTER, self._flush_soon
+                )
+
+    # -------------------------------------------------------------------- the spare
+
+    def _take_spare(self) -> tuple[SharedPermit, _GateView] | None:
+        """The spare admitted with this process's last exchange, while it is fresh (it is
+        given back, with the next exchange, when it is not)."""
+        spare, self._spare = self._spare, None
+        if spare is None:
+            return None
+        if self._clock() - spare[1].at <= SEEN_FRESH:
+            return spare
+        self._give_back(spare[0])
+        return None
+
+    def _give_back(self, permit: SharedPermit) -> None:
+        """Refund an admission no request used, with the next exchange (its place was taken
+        while the window was at most half full: nobody lacks it meanwhile)."""
+        if self._outstanding.pop(permit.member, 0) is None:
+            self._pending.append((f"{permit.member},0,0,,", self._clock()))
+            self._held_back()
 
     def _take_pending(self) -> list[str]:
         """The releases held back, as script arguments; each says how long ago it ended, so the
         store moves its place to then (the store's clock is later still when the script runs,
         so the place is never moved to before the request ended)."""
         pending, self._pending = self._pending, []
-        if self._flush_timer is not None:
-            self._flush_timer.cancel()
-            self._flush_timer = None
         if not pending:
             return []
         now = self._clock()
@@ -880,7 +955,20 @@ class SharedRateLimiter:
 
     def _flush_soon(self) -> None:
         self._flush_timer = None
-        if self._pending and self._flushing is None:
+        if self._store.closed:
+            return
+        loop = asyncio.get_running_loop()
+        if self._spare is not None:
+            spare = self._take_spare()  # given back when stale
+            self._spare = spare
+            if spare is not None and self._flush_timer is None:
+                self._flush_timer = loop.call_later(FLUSH_AFTER, self._flush_soon)
+        if not self._pending:
+            return
+        due = self._pending_since + FLUSH_AFTER
+        if loop.time() < due:  # taken by an exchange since, and held back again later
+            self._flush_timer = loop.call_at(due, self._flush_soon)
+        elif self._flushing is None:
             self._flushing = asyncio.get_running_loop().create_task(self._flush_in_background())
 
     async def _flush_in_background(self) -> None:
@@ -891,6 +979,12 @@ class SharedRateLimiter:
 
     async def aclose(self) -> None:
         """Send the releases held back, and wait for a send under way (never raises)."""
+        spare, self._spare = self._spare, None
+        if spare is not None:
+            self._give_back(spare[0])
+        if self._flush_timer is not None:
+            self._flush_timer.cancel()
+            self._flush_timer = None
         if self._drainer is not None:
             await asyncio.wait([self._drainer])
         if self._flushing is not None:

@@ -72,6 +72,7 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import hashlib
+import importlib
 import logging
 import random
 import secrets
@@ -1216,6 +1217,9 @@ def open_limit_store(
         raise ConfigError(_INSTALL) from None
     if not hasattr(redis_asyncio.Redis, "aclose"):  # redis-py before 5.0.1
         raise ConfigError(_INSTALL)
+    # The store's steps shield themselves with anyio cancel scopes, whose first use imports
+    # anyio's asyncio backend (~30 ms): here, with redis-py, rather than in the first request.
+    importlib.import_module("anyio._backends._asyncio")
     options: dict[str, Any] = {
         "db": address.db,
         "username": address.username,

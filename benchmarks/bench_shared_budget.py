@@ -364,7 +364,7 @@ async def run(quick: bool, parts: tuple[str, ...] = PARTS) -> list[Row]:
         )
         return []
     requests = 40 if quick else REQUESTS
-    order = ["store", "none"] if quick else ["store", "none", "store", "none"]
+    order = ["store", "none"] if quick else ["store", "none"] * 3
     rows: list[Row] = []
     binary = find_binary(kind)
     assert binary is not None

@@ -932,7 +932,10 @@ class SharedRateLimiter:
         spare, self._spare = self._spare, None
         if spare is None:
             return None
-        if self._clock() - spare[1].at <= SEEN_FRESH:
+        latest = self._store.gate_view
+        # Not when this process has heard since that the gate is not open (a 503 it saw).
+        news = latest is not spare[1] and latest.status != GATE_OPEN
+        if not news and self._clock() - spare[1].at <= SEEN_FRESH:
             return spare
         self._give_back(spare[0])
         return None

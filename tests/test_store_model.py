@@ -8,7 +8,10 @@ admissions, answers with any headers, refunds, throttles with any ``Retry-After`
 succeed, fail or are lost, time passing by a tick or by whole windows -- and checks after every
 step that both decide the same (admitted or not, over the server's budget or not, probe or not,
 how long to wait) and hold the same state (sends in the window, the server's budget, the gate's
-status, reopening time and counters).
+status, reopening time and counters). The limiter machine also lets each request reach the API
+at any time between its admission and its answer (a slow one long after its admission's window
+has passed), and checks that the API, counting arrivals, never sees more than the budget in
+any window: both limiters decide the same, so both keep it.
 
 Every admission and entry is made with a deadline of "now", so neither side ever sleeps: what
 is compared is each decision, and the waits are covered by ``test_throttle.py`` (in process) and
@@ -124,7 +127,9 @@ class LimiterModel(_Both):
         assert self.limits.limiter is not None
         self.shared = self.limits.limiter
         self.shared._defer = False  # each release reaches the store at once, as in process
-        self.held: list[tuple[Permit, Permit]] = []
+        # Requests admitted and not over: both permits, and when the API counted it (or None).
+        self.held: list[tuple[Permit, Permit, list[float]]] = []
+        self.arrivals: list[float] = []  # when the API counted each request, on its clock
 
     @rule()
     def admit(self) -> None:
@@ -136,7 +141,14 @@ class LimiterModel(_Both):
             return
         assert isinstance(shared, Permit), shared
         assert local.over_budget == shared.over_budget
-        self.held.append((local, shared))
+        self.held.append((local, shared, []))
+
+    @rule(data=st.data())
+    def arrive(self, data: st.DataObject) -> None:
+        """A request in flight reaches the API now."""
+        on_their_way = [held for held in self.held if not held[2]]
+        if on_their_way:
+            data.draw(st.sampled_from(on_their_way))[2].append(self.clock())
 
     @rule(
         data=st.data(),
@@ -150,7 +162,9 @@ class LimiterModel(_Both):
         if not self.held:
             return
         index = data.draw(st.integers(0, len(self.held) - 1))
-        local, shared = self.held.pop(index)
+        local, shared, arrived = self.held.pop(index)
+        if sent:  # it reached the API at the latest now; one never sent never did
+            self.arrivals.append(arrived[0] if arrived else self.clock())
         if limit is not None or remaining is not None:
             headers = RateLimitHeaders(limit, remaining)
             self.run(self.local.observe(local, headers))
@@ -161,6 +175,13 @@ class LimiterModel(_Both):
     @rule(seconds=st.sampled_from(LIMITER_STEPS))
     def time_passes(self, seconds: float) -> None:
         self.clock.now += seconds
+
+    @invariant()
+    def the_api_never_counts_more_than_the_budget_in_a_window(self) -> None:
+        arrivals = sorted([*self.arrivals, *(arrived[0] for _, _, arrived in self.held if arrived)])
+        for i, first in enumerate(arrivals):
+            in_window = [t for t in arrivals[i:] if t < first + LIMIT.per]
+            assert len(in_window) <= LIMIT.requests, arrivals
 
     @invariant()
     def same_state(self) -> None:

@@ -5,8 +5,10 @@ depends on the machine's load. The hypothesis state machines drive many tasks th
 limiter and the gate in every order hypothesis can find -- acquire, answer, refund, cancel,
 time passing by milliseconds or by whole windows -- and check after every step:
 
-- the limiter never admits more than ``requests`` sends in any ``per`` window, and never more
-  than one request beyond the server's stated budget at a time;
+- the limiter never admits more than ``requests`` sends in any ``per`` window, the server (which
+  counts a request when it arrives, at any time between its admission and its answer) never
+  sees more than that in any window either, and never more than one request goes beyond the
+  server's stated budget at a time;
 - the gate admits one probe at a time, lets nothing else through while it is not open, is never
   left probing with no probe in flight (a probe that ends in any way hands it on), and hands a
   reopened gate to a waiting request;
@@ -131,13 +133,74 @@ def test_a_refund_gives_back_the_exact_send() -> None:
     async def main() -> None:
         limiter = RateLimiter(RateLimit(2, per=10), clock=loop_time)
         kept = await limiter.acquire(math.inf)
+        await limiter.release(kept, sent=True)  # answered at once: its place counts from 0
         await anyio.sleep(5)
         refunded = await limiter.acquire(math.inf)
         await limiter.release(refunded, sent=False)
-        await limiter.release(kept, sent=True)
+        await limiter.release(refunded, sent=False)  # told twice: refunds nothing more
         assert limiter.local_remaining() == 1
         await anyio.sleep(5)  # the kept send leaves the window; the refunded one never counted
         assert limiter.local_remaining() == 2
+
+    run(main())
+
+
+def _most_in_any_window(arrivals: list[float], per: float) -> int:
+    """The most instants in any span of ``per`` seconds (``[x, x + per)``, any ``x``)."""
+    arrivals = sorted(arrivals)
+    return max(
+        (sum(1 for b in arrivals[i:] if b < a + per) for i, a in enumerate(arrivals)), default=0
+    )
+
+
+def test_a_slow_request_keeps_its_place_until_the_server_has_counted_it() -> None:
+    """The server counts a request when it arrives. One admitted at 0 that arrives only at 9.9
+    (a slow connection, a queue before the API) must still hold its place then: the window of
+    the server from 9.9 to 19.9 sees it, so it may see only one more. Stamped at admission, the
+    limiter let two more go at 10 (3 in that window of 2); stamped again when the answer comes,
+    the place counts from 10, and the third request waits for the fast one's place (10.1)."""
+
+    async def main() -> None:
+        per = 10.0
+        limiter = RateLimiter(RateLimit(2, per=per), clock=loop_time)
+        arrivals: list[float] = []
+
+        async def request(arrive_after: float, answer_after: float) -> None:
+            permit = await limiter.acquire(math.inf)
+            await anyio.sleep(arrive_after)
+            arrivals.append(loop_time())
+            await anyio.sleep(answer_after)
+            await limiter.release(permit, sent=True)
+
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(request, 9.9, 0.1)  # slow: arrives at 9.9, answered at 10
+            tg.start_soon(request, 0.05, 0.05)  # fast: answered at 0.1
+            await anyio.sleep(1)
+            for _ in range(4):
+                tg.start_soon(request, 0.0, 0.0)  # the next ones arrive as they are admitted
+        assert sorted(arrivals)[2:] == pytest.approx([10.1, 20.0, 20.1, 30.0])
+        assert _most_in_any_window(arrivals, per) <= 2
+
+    run(main())
+
+
+def test_requests_slower_than_the_window_hold_their_places_until_they_end() -> None:
+    """A request that takes longer than the window (it may arrive at its very end) keeps its
+    place all along, so nothing else goes while both places are held by requests in flight."""
+
+    async def main() -> None:
+        limiter = RateLimiter(RateLimit(2, per=10), clock=loop_time)
+        first = await limiter.acquire(math.inf)
+        await limiter.acquire(math.inf)
+        await anyio.sleep(25)  # both still in flight, long past their admission's window
+        assert limiter.local_remaining() == 0
+        with pytest.raises(WaitTooLong) as info:
+            await limiter.acquire(loop_time() + 9)
+        assert info.value.opens_in == pytest.approx(10)  # at least a window after one ends
+        await limiter.release(first, sent=True)
+        start = loop_time()
+        await limiter.acquire(math.inf)
+        assert loop_time() - start == pytest.approx(10)
 
     run(main())
 
@@ -162,6 +225,7 @@ class _Request:
     answer: asyncio.Event = field(default_factory=asyncio.Event)
     headers: RateLimitHeaders | None = None
     sent: bool = True
+    arrived: float | None = None  # when the server counted it (None: not yet, or never)
 
 
 class LimiterMachine(RuleBasedStateMachine):
@@ -197,10 +261,14 @@ class LimiterMachine(RuleBasedStateMachine):
         self.sends.append(self.loop.time())
         try:
             await request.answer.wait()
+            if request.sent and request.arrived is None:
+                request.arrived = self.loop.time()  # at the latest, when its answer comes
             if request.headers is not None:
                 await self.limiter.observe(request.permit, request.headers)
         finally:
             # As the pipeline does: a cancelled request may have been sent.
+            if request.sent and request.arrived is None:
+                request.arrived = self.loop.time()  # cancelled: it may have arrived until now
             await self.limiter.release(request.permit, sent=request.sent)
             if not request.sent:
                 self.sends.remove(request.permit.stamp)
@@ -233,8 +301,17 @@ class LimiterMachine(RuleBasedStateMachine):
         request = data.draw(st.sampled_from(holding))
         request.headers = RateLimitHeaders(3600, remaining) if remaining is not None else None
         request.sent = sent
+        if not sent:
+            request.arrived = None  # it never left
         request.answer.set()
         self.loop.settle()
+
+    @rule(data=st.data())
+    def arrive(self, data: st.DataObject) -> None:
+        """A request in flight reaches the server now (any time before its answer)."""
+        on_their_way = [r for r in self.requests if r.state == "holding" and r.arrived is None]
+        if on_their_way:
+            data.draw(st.sampled_from(on_their_way)).arrived = self.loop.time()
 
     @rule(data=st.data())
     def cancel(self, data: st.DataObject) -> None:
@@ -252,6 +329,13 @@ class LimiterMachine(RuleBasedStateMachine):
         n, per = self.limit.requests, self.limit.per
         for i in range(len(sends) - n):
             assert sends[i + n] - sends[i] >= per - 1e-9, sends
+
+    @invariant()
+    def the_server_never_counts_more_than_the_window(self) -> None:
+        """Counted when they arrive, which may be long after their admission."""
+        arrivals = [r.arrived for r in self.requests if r.arrived is not None]
+        most = _most_in_any_window(arrivals, self.limit.per)
+        assert most <= self.limit.requests, sorted(arrivals)
 
     @invariant()
     def at_most_one_past_the_servers_budget(self) -> None:

@@ -11,10 +11,12 @@ every other module is private.
 
 from __future__ import annotations
 
+import importlib
+from typing import TYPE_CHECKING
+
 # ``c66.models.Stack`` after a plain ``import cloud66_async as c66``: the package is a table of
 # names here, each model is imported from its own module on first use.
 from . import models as models
-from ._bulk import Failure, Outcome, Success
 from ._client import Client, RawResponse
 from ._exceptions import (
     ActionFailedError,
@@ -47,10 +49,13 @@ from ._exceptions import (
 )
 from ._hooks import Hooks, RequestEvent, ResponseEvent, RetryEvent, ThrottleEvent
 from ._options import RateLimit, RetryPolicy, Timeout
-from ._paging import Page, Paginator
 from ._throttle import RateLimitState
 from ._transport import HTTPRequest, HTTPResponse, MockTransport, Transport
 from ._version import __version__
+
+if TYPE_CHECKING:
+    from ._bulk import Failure, Outcome, Success
+    from ._paging import Page, Paginator
 
 __all__ = [
     "APIError",
@@ -102,3 +107,28 @@ __all__ = [
     "WaitTimeoutError",
     "__version__",
 ]
+
+# Names whose module a plain client does not need until it lists something or fans out: each is
+# imported on first use (PEP 562), as the models are. Their modules build attrs classes (~2 ms
+# each).
+_LAZY = {
+    "Failure": "._bulk",
+    "Outcome": "._bulk",
+    "Page": "._paging",
+    "Paginator": "._paging",
+    "Success": "._bulk",
+}
+
+if not TYPE_CHECKING:  # type checkers read the imports above, not a catch-all __getattr__
+
+    def __getattr__(name: str) -> object:
+        module = _LAZY.get(name)
+        if module is None:
+            raise AttributeError(f"module {__name__!r} has no attribute {name!r}", name=name)
+        value = getattr(importlib.import_module(module, __name__), name)
+        globals()[name] = value  # later lookups find it without coming here
+        return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_LAZY})

@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Iterable
-from typing import TYPE_CHECKING, Generic, Literal, TypeAlias, TypeVar
+from typing import TYPE_CHECKING, Literal, TypeAlias, TypeVar
 
 import anyio
 import attrs
 
 from ._exceptions import ConfigError
-from ._tasks import Feed, Send, Stream
+from ._tasks import Feed, OutcomeBase, Send, Stream
 
 __all__ = ["Failure", "Outcome", "Success", "check_arguments", "fan_out"]
 
@@ -26,22 +26,8 @@ I = TypeVar("I")  # noqa: E741
 R = TypeVar("R")
 
 
-class _Outcome(Generic[I, R]):
-    """The result of one item of :meth:`Client.fan_out`.
-
-    Either a :class:`Success` or a :class:`Failure`. At run time ``Outcome`` is this class, so
-    ``isinstance(o, Outcome)`` works; for a type checker it is ``Success[I, R] | Failure[I, R]``,
-    so ``if outcome.ok:`` narrows it.
-    """
-
-    __slots__ = ()
-
-
-_Outcome.__name__ = _Outcome.__qualname__ = "Outcome"
-
-
 @attrs.frozen
-class Success(_Outcome[I, R]):
+class Success(OutcomeBase[I, R]):
     """An item whose work succeeded: ``value`` is what ``fn(item)`` returned."""
 
     item: I
@@ -59,7 +45,7 @@ class Success(_Outcome[I, R]):
 
 
 @attrs.frozen
-class Failure(_Outcome[I, R]):
+class Failure(OutcomeBase[I, R]):
     """An item whose work raised ``error`` (any ``Exception``; it stopped nothing else)."""
 
     item: I
@@ -78,8 +64,8 @@ class Failure(_Outcome[I, R]):
 
 if TYPE_CHECKING:
     Outcome: TypeAlias = Success[I, R] | Failure[I, R]
-else:
-    Outcome = _Outcome
+else:  # the base class of both, so that isinstance(o, Outcome) works (see _tasks)
+    Outcome = OutcomeBase
 
 
 #: One worker task is started per unit of concurrency, at once: 2**63 would never finish

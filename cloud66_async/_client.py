@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from . import _sansio
-from ._bulk import Outcome, fan_out
 from ._decode import Decoder
 from ._exceptions import ConfigError
 from ._hooks import Hooks
@@ -45,7 +44,9 @@ if TYPE_CHECKING:
     # Imported where first used instead (a limit store, the first manager), so that ``import
     # cloud66_async`` does not load the shared limit store, the resource managers and the models
     # (~40 ms together): a client pays for them when it uses them. typing.get_type_hints(Client)
-    # needs ``localns=vars(cloud66_async.resources)`` for the managers' annotations.
+    # needs ``localns=vars(cloud66_async.resources)`` for the managers' annotations. fan_out's
+    # machinery (_bulk) loads with the first fan_out too.
+    from ._bulk import Outcome
     from ._store import SharedLimits
     from .resources import (
         AccountsManager,
@@ -66,6 +67,10 @@ if TYPE_CHECKING:
         StacksManager,
         UsersManager,
     )
+else:
+    # What Outcome is at run time (see _bulk): typing.get_type_hints(Client.fan_out) resolves to
+    # the same objects as before, with no resolver and without importing _bulk.
+    from ._tasks import OutcomeBase as Outcome
 
 __all__ = ["Client", "RawResponse"]
 
@@ -461,6 +466,8 @@ class Client:
         >>> async for o in client.fan_out(client.stacks.list(), count_servers, concurrency=10):
         ...     print(o.item.name, o.value if o.ok else o.error)      # doctest: +SKIP
         """
+        from ._bulk import fan_out  # its attrs classes load with the first fan_out
+
         workers = self.max_concurrency if concurrency is None else concurrency
         return fan_out(items, fn, concurrency=workers)
 

@@ -10,7 +10,7 @@ import math
 import os
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 import attrs
@@ -287,29 +287,96 @@ _STORE_OPTIONS: Final = (
 )
 _CERT_REQS: Final = ("none", "optional", "required")
 _TRUE: Final = ("1", "true", "yes", "on")
+# StoreAddress's fields, in order; the credentials are left out of its repr.
+_STORE_FIELDS: Final = (
+    "scheme",
+    "shown",
+    "host",
+    "port",
+    "path",
+    "db",
+    "username",
+    "password",
+    "connect_timeout",
+    "command_timeout",
+    "ssl_cert_reqs",
+    "ssl_ca_certs",
+    "ssl_check_hostname",
+)
+_SECRET: Final = frozenset({"username", "password"})
 _FALSE: Final = ("0", "false", "no", "off")
 
 
-@attrs.frozen
 class StoreAddress:
     """A limit store URL, checked and taken apart (see :func:`check_limit_store`).
 
     ``shown`` is the URL with its password replaced by ``***``: the form every message uses.
     """
 
-    scheme: str
-    shown: str
-    host: str | None = None
-    port: int = 6379
-    path: str | None = None  # the socket of a unix:// URL
-    db: int = 0
-    username: str | None = attrs.field(default=None, repr=False)
-    password: str | None = attrs.field(default=None, repr=False)
-    connect_timeout: float = STORE_CONNECT_TIMEOUT
-    command_timeout: float = STORE_COMMAND_TIMEOUT
-    ssl_cert_reqs: str | None = None
-    ssl_ca_certs: str | None = None
-    ssl_check_hostname: bool | None = None
+    # A frozen value as an attrs class would be (equality, hash, a repr without the credentials,
+    # FrozenInstanceError on assignment), written out: as an attrs class it cost ~1 ms of every
+    # ``import cloud66_async``, for a value only a client with a limit store makes.
+    __slots__ = _STORE_FIELDS
+
+    def __init__(
+        self,
+        scheme: str,
+        shown: str,
+        host: str | None = None,
+        port: int = 6379,
+        path: str | None = None,  # the socket of a unix:// URL
+        db: int = 0,
+        username: str | None = None,
+        password: str | None = None,
+        connect_timeout: float = STORE_CONNECT_TIMEOUT,
+        command_timeout: float = STORE_COMMAND_TIMEOUT,
+        ssl_cert_reqs: str | None = None,
+        ssl_ca_certs: str | None = None,
+        ssl_check_hostname: bool | None = None,
+    ) -> None:
+        # Final: type checkers refuse an assignment, as they do to an attrs frozen field.
+        self.scheme: Final = scheme
+        self.shown: Final = shown
+        self.host: Final = host
+        self.port: Final = port
+        self.path: Final = path
+        self.db: Final = db
+        self.username: Final = username
+        self.password: Final = password
+        self.connect_timeout: Final = connect_timeout
+        self.command_timeout: Final = command_timeout
+        self.ssl_cert_reqs: Final = ssl_cert_reqs
+        self.ssl_ca_certs: Final = ssl_ca_certs
+        self.ssl_check_hostname: Final = ssl_check_hostname
+
+    if not TYPE_CHECKING:  # hidden from type checkers: they would allow any attribute name
+
+        def __setattr__(self, name: str, value: object) -> None:
+            # Each field is set once, by __init__; after that (or for another name) it is frozen.
+            if name not in _STORE_FIELDS or hasattr(self, name):
+                raise attrs.exceptions.FrozenInstanceError
+            object.__setattr__(self, name, value)
+
+    def __delattr__(self, name: str) -> None:
+        raise attrs.exceptions.FrozenInstanceError
+
+    def _values(self) -> tuple[object, ...]:
+        return tuple(getattr(self, name) for name in _STORE_FIELDS)
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        assert isinstance(other, StoreAddress)
+        return self._values() == other._values()
+
+    def __hash__(self) -> int:
+        return hash(self._values())
+
+    def __repr__(self) -> str:
+        shown = ", ".join(
+            f"{name}={getattr(self, name)!r}" for name in _STORE_FIELDS if name not in _SECRET
+        )
+        return f"StoreAddress({shown})"
 
     @property
     def bound(self) -> float:

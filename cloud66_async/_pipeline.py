@@ -28,7 +28,7 @@ import time
 import warnings
 from collections.abc import Awaitable, Mapping
 from types import TracebackType
-from typing import Any, Generic, NamedTuple, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, NamedTuple, TypeVar
 
 import anyio
 import attrs
@@ -48,7 +48,6 @@ from ._exceptions import (
 )
 from ._hooks import Hooks, RequestEvent, ResponseEvent, RetryEvent, ThrottleEvent, emit
 from ._options import RetryPolicy, Timeout
-from ._paging import Page, Paginator
 from ._sansio import (
     DONE,
     Done,
@@ -80,6 +79,11 @@ from ._throttle import (
     WaitTooLong,
 )
 from ._transport import HTTPRequest, Transport, too_large
+
+if TYPE_CHECKING:
+    # Imported where a list is paginated: a client that lists nothing never loads the
+    # paginator's module (its classes cost ~2 ms of every import).
+    from ._paging import Page, Paginator
 
 __all__ = ["Answer", "Engine", "RawResponse", "Requester", "collect_raw"]
 
@@ -357,6 +361,8 @@ class Requester:
         start_page: int = 1,
     ) -> Paginator[T]:
         """A :class:`Paginator` over a list endpoint (nothing is sent until it is iterated)."""
+        from ._paging import Page, Paginator
+
         url = self.url(template, path_params)  # checks the arguments before anything is sent
         query = encode_query(params or {})
         page_url = f"{url}?{query}&page=" if query else f"{url}?page="

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import email.utils
 import functools
-import html
 import json
 import math
 import os
@@ -232,6 +231,10 @@ class Redactor:
 
 def _forms(secret: str) -> set[str]:
     """The token as it may appear inside other text."""
+    # Imported here, once per client: html loads its table of entities (~2 ms), which a
+    # program that imports the SDK without making a client should not pay for.
+    import html
+
     forms = {secret, html.escape(secret), html.escape(secret, quote=False)}
     for safe in ("", "/"):
         quoted = quote(secret, safe=safe)

@@ -2,8 +2,9 @@
 
 What the import defers, each proved in a fresh interpreter (this process has long imported
 everything): the models (each on first use, from its own module), the resource managers (built
-on first access to ``client.<group>``), the shared limit store, the waits, the careful cattrs
-decoder, the command line, the testing package, and anyio's streams and task machinery. And every
+on first access to ``client.<group>``), the shared limit store, the waits, the paginator (first
+list), fan_out's machinery (first fan_out), the careful cattrs decoder, the command line, the
+testing package, and anyio's streams and task machinery. And every
 name deferred still resolves, lists in ``dir()`` and ``__all__``, and is the object its module
 defines.
 """
@@ -16,12 +17,14 @@ import subprocess
 import sys
 import typing
 
+import attrs
 import pytest
 
 import cloud66_async
 import cloud66_async.models
 from cloud66_async import Client, HTTPRequest, HTTPResponse, MockTransport, resources
 from cloud66_async._client import MANAGER_NAMES
+from cloud66_async._options import StoreAddress, check_limit_store
 from cloud66_async.resources import MANAGERS, Manager
 
 MODEL_MODULES = tuple(
@@ -32,6 +35,8 @@ DEFERRED = (
     *MODEL_MODULES,
     "cloud66_async.resources",
     "cloud66_async._polling",
+    "cloud66_async._bulk",
+    "cloud66_async._paging",
     "cloud66_async._store",
     "cloud66_async._converter",
     "cloud66_async.cli",
@@ -41,6 +46,7 @@ DEFERRED = (
     "anyio.streams",
     "anyio._core._synchronization",
     "anyio._core._tasks",
+    "html",  # for the redactor's forms of the token: loaded when a client is made
 )
 
 
@@ -77,6 +83,30 @@ def test_models_are_reachable_from_a_plain_import() -> None:
         "print(json.dumps([c66.models.Stack.__module__, c66.models.User.__name__]))\n"
     )
     assert found == ["cloud66_async.models.stacks", "User"]
+
+
+def test_fan_out_signature_resolves_without_loading_its_machinery() -> None:
+    # get_type_hints(Client.fan_out) needs Outcome at run time: the base class Success and
+    # Failure share, defined outside _bulk so that resolving it loads nothing.
+    found = run_child(
+        "import json, pickle, sys, typing\n"
+        "import cloud66_async as c\n"
+        "hints = typing.get_type_hints(c.Client.fan_out)\n"
+        "before = 'cloud66_async._bulk' in sys.modules\n"
+        "outcome = typing.get_args(hints['return'])[0]\n"
+        "same = typing.get_origin(outcome) is c.Outcome\n"
+        "print(json.dumps([before, str(hints['return']), same,"
+        " pickle.loads(pickle.dumps(c.Outcome)) is c.Outcome,"
+        " isinstance(c.Success(1, 2), c.Outcome),"
+        " isinstance(c.Failure(1, ValueError()), c.Outcome),"
+        " repr(c.Outcome), 'cloud66_async._bulk' in sys.modules]))\n"
+    )
+    before, shown, same, pickled, success, failure, name, after = found
+    assert before is False  # resolving the signature loaded nothing
+    assert shown == "cloud66_async._tasks.Stream[cloud66_async._bulk.Outcome[~I, ~R]]"
+    assert same and pickled and success and failure
+    assert name == "<class 'cloud66_async._bulk.Outcome'>" and after is True
+    assert cloud66_async.Outcome is cloud66_async._bulk.Outcome
 
 
 def test_building_a_client_loads_no_manager_until_one_is_used() -> None:
@@ -125,6 +155,29 @@ def test_every_model_name_resolves_in_a_fresh_interpreter() -> None:
     assert all(names.values())  # each is the object its own module defines
     assert star == sorted(public)
     assert set(public) <= set(listed)
+
+
+def test_every_name_of_the_package_resolves_in_a_fresh_interpreter() -> None:
+    # The names the package itself defers (PEP 562) go through the lazy lookup here, star import
+    # included; each is the object its own module defines.
+    found = run_child(
+        "import importlib, json\n"
+        "import cloud66_async as c\n"
+        "lazy = {n: getattr(c, n) is getattr(importlib.import_module(m, 'cloud66_async'), n)"
+        " for n, m in c._LAZY.items()}\n"
+        "star = {}\n"
+        "exec('from cloud66_async import *', star)\n"
+        "print(json.dumps([lazy, sorted(k for k in star if k != '__builtins__'), dir(c)]))\n"
+    )
+    lazy, star, listed = found
+    assert set(lazy) == set(cloud66_async._LAZY) and all(lazy.values())
+    assert set(cloud66_async._LAZY) <= set(cloud66_async.__all__)
+    assert star == sorted(cloud66_async.__all__)
+    assert set(cloud66_async.__all__) <= set(listed)
+    with pytest.raises(AttributeError, match="has no attribute 'Pagintor'"):
+        cloud66_async.Pagintor  # type: ignore[attr-defined]  # noqa: B018
+    with pytest.raises(ImportError, match="Pagintor"):
+        exec("from cloud66_async import Pagintor", {})
 
 
 @pytest.mark.parametrize("name", cloud66_async.models.__all__)
@@ -178,3 +231,37 @@ async def test_each_manager_is_built_on_first_access_then_kept() -> None:
             client.stack  # type: ignore[attr-defined]  # noqa: B018
         with pytest.raises(AttributeError, match="has no attribute 'nope'"):
             client.with_raw_response.nope  # noqa: B018
+
+
+# StoreAddress, built only with a limit store, is a plain slotted class (an attrs class cost ~1 ms
+# of every import): it keeps the attrs value behaviour the store code and messages rely on.
+def test_a_store_address_is_a_frozen_value_whose_repr_hides_the_credentials() -> None:
+    address = check_limit_store("redis://user:s3cret@cache:6390/2?socket_timeout=3")
+    again = check_limit_store("redis://user:s3cret@cache:6390/2?socket_timeout=3")
+    assert not attrs.has(StoreAddress)  # the point: no attrs class built at import
+    assert address == again and hash(address) == hash(again) and address is not again
+    assert address != check_limit_store("redis://user:s3cret@cache:6390/3?socket_timeout=3")
+    assert address != check_limit_store("redis://user:other@cache:6390/2?socket_timeout=3")
+    assert address.__eq__(("redis",)) is NotImplemented
+    assert (address.username, address.password, address.host, address.port) == (
+        "user",
+        "s3cret",
+        "cache",
+        6390,
+    )
+    assert (address.db, address.command_timeout, address.bound) == (2, 3.0, 4.0)
+    assert repr(address) == (
+        "StoreAddress(scheme='redis', shown='redis://user:***@cache:6390/2?socket_timeout=3', "
+        "host='cache', port=6390, path=None, db=2, connect_timeout=1.0, command_timeout=3.0, "
+        "ssl_cert_reqs=None, ssl_ca_certs=None, ssl_check_hostname=None)"
+    )
+    assert "s3cret" not in repr(address) and "user=" not in repr(address)
+    with pytest.raises(attrs.exceptions.FrozenInstanceError):
+        address.db = 0  # type: ignore[misc]
+    with pytest.raises(attrs.exceptions.FrozenInstanceError):
+        del address.host
+    with pytest.raises(attrs.exceptions.FrozenInstanceError):
+        address.extra = 1  # type: ignore[attr-defined]
+    unix = StoreAddress(scheme="unix", shown="unix:///tmp/r.sock", path="/tmp/r.sock")
+    assert (unix.host, unix.port, unix.db, unix.ssl_check_hostname) == (None, 6379, 0, None)
+    assert unix == check_limit_store("unix:///tmp/r.sock")

@@ -23,7 +23,6 @@ from typing import Any, Final, Generic, TypeAlias, TypeVar
 from urllib.parse import quote, urlencode
 
 import attrs
-import msgspec
 
 from ._exceptions import (
     APIError,
@@ -340,9 +339,27 @@ def build_headers(
 # ---------------------------------------------------------------------------------- responses
 
 
+class _NotLoaded(Exception):
+    """Stands for msgspec's ``DecodeError`` until msgspec is loaded (never raised)."""
+
+
 #: Parses plain UTF-8 JSON into Python values 3-4x faster than ``json.loads``, giving the same
-#: values; what it refuses, ``json.loads`` decides (see :func:`parse_body`).
-_ANY_JSON = msgspec.json.Decoder()
+#: values; what it refuses, ``json.loads`` decides (see :func:`parse_body`). Made by the first
+#: parse (:func:`_load_json`): msgspec costs ~7 ms of every program's start-up otherwise.
+_any_json: Callable[[bytes], Any] | None = None
+#: msgspec's ``DecodeError`` once :func:`_load_json` has run.
+_json_error: type[Exception] = _NotLoaded
+
+
+def _load_json() -> Callable[[bytes], Any]:
+    """Load msgspec, make the decoder :func:`parse_body` uses and keep it; return its
+    ``decode``."""
+    global _any_json, _json_error
+    import msgspec  # deferred: see _any_json
+
+    _json_error = msgspec.DecodeError
+    _any_json = msgspec.json.Decoder().decode
+    return _any_json
 
 
 def parse_body(body: bytes) -> Any:
@@ -352,9 +369,10 @@ def parse_body(body: bytes) -> Any:
     ``1e400``, a lone surrogate, UTF-16 or a byte-order mark, deep nesting, and text that is
     not JSON at all) is parsed by ``json.loads``, whose answer or error stands.
     """
+    decode = _any_json or _load_json()
     try:
-        return _ANY_JSON.decode(body)
-    except (msgspec.DecodeError, RecursionError):
+        return decode(body)
+    except (_json_error, RecursionError):
         pass
     try:
         return json.loads(body)

@@ -19,7 +19,7 @@ import random
 import re
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
-from typing import Any, Final, Generic, TypeAlias, TypeVar
+from typing import Any, Final, Generic, NamedTuple, TypeAlias, TypeVar
 from urllib.parse import quote, urlencode
 
 import attrs
@@ -690,9 +690,12 @@ def throttle_delay(
     return max(policy.throttle_min_delay, delay)
 
 
-@attrs.frozen
-class RateLimitHeaders:
-    """The rate-limit headers of one answer."""
+class RateLimitHeaders(NamedTuple):
+    """The rate-limit headers of one answer.
+
+    A named tuple, not an attrs class: it is on the import path, where attrs would compile its
+    methods at every start-up.
+    """
 
     limit: int | None
     remaining: int | None

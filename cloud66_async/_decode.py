@@ -490,7 +490,7 @@ class Decoder:
         except DecodeError as exc:
             _in_answer(exc, method, url, request_id)
             raise
-        return attrs.evolve(raw, items=items)
+        return raw._replace(items=items)
 
 
 @contextlib.contextmanager

@@ -471,9 +471,12 @@ def unwrap(payload: Any, *, url: str) -> Any:
     return payload["response"]
 
 
-@attrs.frozen
-class PageInfo(Generic[T]):
-    """What a list answer says about its page: the items and the ``pagination`` object."""
+class PageInfo(NamedTuple, Generic[T]):
+    """What a list answer says about its page: the items and the ``pagination`` object.
+
+    A named tuple, not an attrs class: it is on the import path, where attrs would compile its
+    methods at every start-up.
+    """
 
     items: list[T]
     current: int
@@ -744,13 +747,28 @@ class HTTPResponse:
     body: bytes
 
 
-@attrs.frozen
 class Done:
-    """The answer is a success: decode it."""
+    """The answer is a success: decode it.
+
+    This and the three decisions below are not attrs classes: they are on the import path,
+    where attrs would compile their methods at every start-up. They compare, hash and print as
+    the attrs classes did (the others are named tuples; this one, without fields, is written
+    out, as an empty named tuple would be false).
+    """
+
+    __slots__ = ()
+
+    def __eq__(self, other: object) -> bool:
+        return True if other.__class__ is self.__class__ else NotImplemented
+
+    def __hash__(self) -> int:
+        return hash((Done,))
+
+    def __repr__(self) -> str:
+        return "Done()"
 
 
-@attrs.frozen
-class Retry:
+class Retry(NamedTuple):
     """Send the request again after ``delay`` seconds: a GET after a 5xx or a connection
     error, or any request that certainly never reached the server."""
 
@@ -759,8 +777,7 @@ class Retry:
     status: int | None
 
 
-@attrs.frozen
-class Throttled:
+class Throttled(NamedTuple):
     """The server answered ``503 throttled``, so it did not process the request: close the
     throttle gate and send again once it opens. ``retry_after`` is the server's word in
     seconds, when it gave one."""
@@ -768,8 +785,7 @@ class Throttled:
     retry_after: float | None
 
 
-@attrs.frozen
-class Fail:
+class Fail(NamedTuple):
     """Give up and raise ``error``."""
 
     error: Exception

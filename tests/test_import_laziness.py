@@ -311,3 +311,38 @@ def test_the_fast_path_catches_msgspec_errors_as_value_errors() -> None:
 
     assert issubclass(msgspec.DecodeError, ValueError)
     assert issubclass(msgspec.ValidationError, ValueError)
+
+
+def test_private_classes_on_the_import_path_are_plain_and_behave_as_attrs_ones_did() -> None:
+    from cloud66_async import _decode, _pipeline, _sansio, _throttle
+
+    plain = [
+        _sansio.Done,
+        _sansio.Retry,
+        _sansio.Throttled,
+        _sansio.Fail,
+        _sansio.PageInfo,
+        _sansio.RateLimitHeaders,
+        _throttle.Ticket,
+        _throttle.LimiterState,
+        _throttle.GateState,
+        _decode._ModelInfo,
+        _pipeline._Capture,
+    ]
+    assert [c.__name__ for c in plain if attrs.has(c)] == []
+    # Equal by value, hashable, true, printed as attrs printed them; Done only equals a Done.
+    assert _sansio.Done() == _sansio.DONE and hash(_sansio.Done()) == hash(_sansio.DONE)
+    assert _sansio.Throttled(None) != _sansio.DONE and _sansio.DONE != () and bool(_sansio.DONE)
+    assert repr(_sansio.DONE) == "Done()"
+    retry = _sansio.Retry(1.5, "status 502", 502)
+    assert retry == _sansio.Retry(1.5, "status 502", 502) != _sansio.Retry(1.5, "status 502", 503)
+    assert repr(retry) == "Retry(delay=1.5, reason='status 502', status=502)"
+    assert hash(retry) == hash(_sansio.Retry(1.5, "status 502", 502))
+    error = ValueError("x")
+    assert _sansio.Fail(error) == _sansio.Fail(error) != _sansio.Fail(ValueError("x"))
+    assert repr(_throttle.FREE) == "Ticket(probe=False, generation=0)"
+    assert repr(_sansio.RateLimitHeaders(10, None)) == "RateLimitHeaders(limit=10, remaining=None)"
+    with pytest.raises(AttributeError):
+        retry.delay = 2.0  # type: ignore[misc]
+    capture = _pipeline._Capture()
+    assert capture.answer is None and bool(capture)

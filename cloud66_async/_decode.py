@@ -57,15 +57,16 @@ import types
 import typing
 from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import attrs
-import msgspec
 
 from ._exceptions import DecodeError, RequestTimeoutError
 from ._sansio import PageInfo, page_info, parse_body, parse_page, redact_url, unwrap
 
 if TYPE_CHECKING:
+    import msgspec
+
     from ._converter import ModelConverter
 
 __all__ = ["ONE_STEP_MAX", "Decoder", "FastPath"]
@@ -79,32 +80,29 @@ ONE_STEP_MAX = 128 * 1024
 _UTC_SUFFIX = b' UTC"'
 
 
-class _Pagination(msgspec.Struct):
-    next: int | None = None
-    current: int | None = None
-    pages: int | None = None
-    count: int | None = None
-    per_page: int | None = None
-
-
-class _ListEnvelope(msgspec.Struct, Generic[T]):
-    response: list[T]
-    pagination: _Pagination | None = None
-
-
-class _OneEnvelope(msgspec.Struct, Generic[T]):
-    response: T
-
-
-@attrs.frozen
 class _ModelInfo:
-    """What the fast path needs to know about one model class."""
+    """What the fast path needs to know about one model class.
 
-    rewrite: re.Pattern[bytes] | None  # rewrites " UTC" timestamps, or None if not allowed
-    compact: re.Pattern[bytes] | None  # the same for compact JSON, by one substitution in C
-    check: Callable[[Iterable[Any]], bool]  # True when every timestamp in them is in UTC
-    list_decoder: msgspec.json.Decoder[Any]
-    one_decoder: msgspec.json.Decoder[Any]
+    A plain slotted class, not attrs: it is on the import path, and attrs would compile its
+    methods at every start-up (nothing compares, hashes or prints these).
+    """
+
+    __slots__ = ("check", "compact", "list_decoder", "one_decoder", "rewrite")
+
+    def __init__(
+        self,
+        *,
+        rewrite: re.Pattern[bytes] | None,
+        compact: re.Pattern[bytes] | None,
+        check: Callable[[Iterable[Any]], bool],
+        list_decoder: msgspec.json.Decoder[Any],
+        one_decoder: msgspec.json.Decoder[Any],
+    ) -> None:
+        self.rewrite = rewrite  # rewrites " UTC" timestamps, or None if not allowed
+        self.compact = compact  # the same for compact JSON, by one substitution in C
+        self.check = check  # True when every timestamp in them is in UTC
+        self.list_decoder = list_decoder
+        self.one_decoder = one_decoder
 
 
 def _hints(cls: type) -> dict[str, Any]:
@@ -196,12 +194,17 @@ def _make_info(cls: type) -> _ModelInfo:
             for k in stamp_keys
         )
         compact = re.compile(rb' UTC"(?:' + behind + rb")")
+    # Imported here, once per model class: msgspec loads with the first decode, not with the
+    # package (~7 ms of every program's start-up).
+    from ._envelopes import decoders
+
+    list_decoder, one_decoder = decoders(cls)
     return _ModelInfo(
         rewrite=rewrite,
         compact=compact,
         check=_make_check(cls),
-        list_decoder=msgspec.json.Decoder(_ListEnvelope[cls]),  # type: ignore[valid-type]
-        one_decoder=msgspec.json.Decoder(_OneEnvelope[cls]),  # type: ignore[valid-type]
+        list_decoder=list_decoder,
+        one_decoder=one_decoder,
     )
 
 
@@ -278,7 +281,7 @@ class FastPath:
             body = _without_utc(info, body)
         try:
             return decoder.decode(body)
-        except (msgspec.DecodeError, ValueError, TypeError):
+        except (ValueError, TypeError):  # msgspec's DecodeError is a ValueError
             return None
 
     def page(self, body: bytes, cls: type[T], *, requested: int = 1) -> PageInfo[T] | None:
@@ -317,7 +320,7 @@ class FastPath:
             body = _without_utc(info, body)
         try:
             value: T = info.one_decoder.decode(body).response
-        except (msgspec.DecodeError, ValueError, TypeError):
+        except (ValueError, TypeError):  # msgspec's DecodeError is a ValueError
             return None
         return value if info.check((value,)) else None
 
@@ -487,7 +490,7 @@ class Decoder:
         except DecodeError as exc:
             _in_answer(exc, method, url, request_id)
             raise
-        return attrs.evolve(raw, items=items)
+        return raw._replace(items=items)
 
 
 @contextlib.contextmanager

@@ -125,11 +125,17 @@ class Answer(NamedTuple):
     deadline: float | None = None
 
 
-@attrs.define
 class _Capture:
-    """Where a raw-response call collects the first answer of the call it wraps."""
+    """Where a raw-response call collects the first answer of the call it wraps.
 
-    answer: Answer | None = None
+    A plain slotted class, not attrs: it is on the import path, and nothing compares or prints
+    it.
+    """
+
+    __slots__ = ("answer",)
+
+    def __init__(self) -> None:
+        self.answer: Answer | None = None
 
 
 _capture: contextvars.ContextVar[_Capture | None] = contextvars.ContextVar(

@@ -19,11 +19,10 @@ import random
 import re
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
-from typing import Any, Final, Generic, TypeAlias, TypeVar
+from typing import Any, Final, Generic, NamedTuple, TypeAlias, TypeVar
 from urllib.parse import quote, urlencode
 
 import attrs
-import msgspec
 
 from ._exceptions import (
     APIError,
@@ -340,9 +339,27 @@ def build_headers(
 # ---------------------------------------------------------------------------------- responses
 
 
+class _NotLoaded(Exception):
+    """Stands for msgspec's ``DecodeError`` until msgspec is loaded (never raised)."""
+
+
 #: Parses plain UTF-8 JSON into Python values 3-4x faster than ``json.loads``, giving the same
-#: values; what it refuses, ``json.loads`` decides (see :func:`parse_body`).
-_ANY_JSON = msgspec.json.Decoder()
+#: values; what it refuses, ``json.loads`` decides (see :func:`parse_body`). Made by the first
+#: parse (:func:`_load_json`): msgspec costs ~7 ms of every program's start-up otherwise.
+_any_json: Callable[[bytes], Any] | None = None
+#: msgspec's ``DecodeError`` once :func:`_load_json` has run.
+_json_error: type[Exception] = _NotLoaded
+
+
+def _load_json() -> Callable[[bytes], Any]:
+    """Load msgspec, make the decoder :func:`parse_body` uses and keep it; return its
+    ``decode``."""
+    global _any_json, _json_error
+    import msgspec  # deferred: see _any_json
+
+    _json_error = msgspec.DecodeError
+    _any_json = msgspec.json.Decoder().decode
+    return _any_json
 
 
 def parse_body(body: bytes) -> Any:
@@ -352,9 +369,10 @@ def parse_body(body: bytes) -> Any:
     ``1e400``, a lone surrogate, UTF-16 or a byte-order mark, deep nesting, and text that is
     not JSON at all) is parsed by ``json.loads``, whose answer or error stands.
     """
+    decode = _any_json or _load_json()
     try:
-        return _ANY_JSON.decode(body)
-    except (msgspec.DecodeError, RecursionError):
+        return decode(body)
+    except (_json_error, RecursionError):
         pass
     try:
         return json.loads(body)
@@ -453,9 +471,12 @@ def unwrap(payload: Any, *, url: str) -> Any:
     return payload["response"]
 
 
-@attrs.frozen
-class PageInfo(Generic[T]):
-    """What a list answer says about its page: the items and the ``pagination`` object."""
+class PageInfo(NamedTuple, Generic[T]):
+    """What a list answer says about its page: the items and the ``pagination`` object.
+
+    A named tuple, not an attrs class: it is on the import path, where attrs would compile its
+    methods at every start-up.
+    """
 
     items: list[T]
     current: int
@@ -672,9 +693,12 @@ def throttle_delay(
     return max(policy.throttle_min_delay, delay)
 
 
-@attrs.frozen
-class RateLimitHeaders:
-    """The rate-limit headers of one answer."""
+class RateLimitHeaders(NamedTuple):
+    """The rate-limit headers of one answer.
+
+    A named tuple, not an attrs class: it is on the import path, where attrs would compile its
+    methods at every start-up.
+    """
 
     limit: int | None
     remaining: int | None
@@ -723,13 +747,28 @@ class HTTPResponse:
     body: bytes
 
 
-@attrs.frozen
 class Done:
-    """The answer is a success: decode it."""
+    """The answer is a success: decode it.
+
+    This and the three decisions below are not attrs classes: they are on the import path,
+    where attrs would compile their methods at every start-up. They compare, hash and print as
+    the attrs classes did (the others are named tuples; this one, without fields, is written
+    out, as an empty named tuple would be false).
+    """
+
+    __slots__ = ()
+
+    def __eq__(self, other: object) -> bool:
+        return True if other.__class__ is self.__class__ else NotImplemented
+
+    def __hash__(self) -> int:
+        return hash((Done,))
+
+    def __repr__(self) -> str:
+        return "Done()"
 
 
-@attrs.frozen
-class Retry:
+class Retry(NamedTuple):
     """Send the request again after ``delay`` seconds: a GET after a 5xx or a connection
     error, or any request that certainly never reached the server."""
 
@@ -738,8 +777,7 @@ class Retry:
     status: int | None
 
 
-@attrs.frozen
-class Throttled:
+class Throttled(NamedTuple):
     """The server answered ``503 throttled``, so it did not process the request: close the
     throttle gate and send again once it opens. ``retry_after`` is the server's word in
     seconds, when it gave one."""
@@ -747,8 +785,7 @@ class Throttled:
     retry_after: float | None
 
 
-@attrs.frozen
-class Fail:
+class Fail(NamedTuple):
     """Give up and raise ``error``."""
 
     error: Exception

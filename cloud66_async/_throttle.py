@@ -49,7 +49,7 @@ import random
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from typing import Final, Protocol
+from typing import Final, NamedTuple, Protocol
 
 import anyio
 import attrs
@@ -112,16 +112,23 @@ class WaitTooLong(Exception):
 @attrs.frozen
 class Permit:
     """One request counted by a limiter: when, whether it went past the server's budget, and
-    which of the limiter's requests it is (``serial``, 0 for none)."""
+    which of the limiter's requests it is (``serial``, 0 for none).
+
+    An attrs class: the shared limiter's ``SharedPermit`` extends it.
+    """
 
     stamp: float
     over_budget: bool
     serial: int = 0
 
 
-@attrs.frozen
-class Ticket:
-    """A request let through the gate; ``probe`` when it goes first after a throttle."""
+class Ticket(NamedTuple):
+    """A request let through the gate; ``probe`` when it goes first after a throttle.
+
+    This and the two state classes below are named tuples, not attrs classes: they are on the
+    import path, where attrs would compile their methods at every start-up; they compare,
+    hash and print as the attrs classes did, and nothing evolves or unpacks them.
+    """
 
     probe: bool
     generation: int = 0
@@ -130,8 +137,7 @@ class Ticket:
 FREE: Final = Ticket(probe=False)
 
 
-@attrs.frozen
-class LimiterState:
+class LimiterState(NamedTuple):
     """The limiter's part of :class:`RateLimitState`."""
 
     server_limit: int | None
@@ -139,8 +145,7 @@ class LimiterState:
     local_remaining: int | None
 
 
-@attrs.frozen
-class GateState:
+class GateState(NamedTuple):
     """The gate's part of :class:`RateLimitState`."""
 
     closed: bool

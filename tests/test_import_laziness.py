@@ -47,6 +47,8 @@ DEFERRED = (
     "anyio._core._synchronization",
     "anyio._core._tasks",
     "html",  # for the redactor's forms of the token: loaded when a client is made
+    "msgspec",  # the fast JSON path: loaded by the first parse or decode
+    "cloud66_async._envelopes",
 )
 
 
@@ -265,3 +267,82 @@ def test_a_store_address_is_a_frozen_value_whose_repr_hides_the_credentials() ->
     unix = StoreAddress(scheme="unix", shown="unix:///tmp/r.sock", path="/tmp/r.sock")
     assert (unix.host, unix.port, unix.db, unix.ssl_check_hostname) == (None, 6379, 0, None)
     assert unix == check_limit_store("unix:///tmp/r.sock")
+
+
+def test_msgspec_loads_with_the_first_parse_and_decode_and_is_kept() -> None:
+    found = run_child(
+        "import json, sys\n"
+        "import cloud66_async\n"
+        "from cloud66_async import _sansio\n"
+        "from cloud66_async._decode import Decoder\n"
+        "from cloud66_async.models import Stack\n"
+        "before = 'msgspec' in sys.modules\n"
+        "value = _sansio.parse_body(b'{\"a\": [1, 2.5, null]}')\n"
+        "decode, error = _sansio._any_json, _sansio._json_error.__name__\n"
+        "nan = _sansio.parse_body(b'NaN') != 0\n"  # refused by msgspec: json.loads decides
+        "try:\n"
+        "    _sansio.parse_body(b'{')\n"
+        "    bad = None\n"
+        "except ValueError as e:\n"
+        "    bad = type(e).__name__\n"
+        "kept = _sansio._any_json is decode\n"
+        "parsed = 'cloud66_async._envelopes' in sys.modules\n"
+        'stack = Decoder().fast.one(b\'{"response": {"uid": "s1", "name": "n"}}\', Stack)\n'
+        "print(json.dumps([before, value, error, nan, bad, kept, parsed,"
+        " stack is not None and stack.uid, 'cloud66_async._envelopes' in sys.modules]))\n"
+    )
+    assert found == [
+        False,
+        {"a": [1, 2.5, None]},
+        "DecodeError",
+        True,
+        "JSONDecodeError",
+        True,
+        False,
+        "s1",
+        True,
+    ]
+
+
+def test_the_fast_path_catches_msgspec_errors_as_value_errors() -> None:
+    # _decode catches (ValueError, TypeError) without naming msgspec's DecodeError, so that it
+    # need not import msgspec: that is the same only while DecodeError is a ValueError.
+    import msgspec
+
+    assert issubclass(msgspec.DecodeError, ValueError)
+    assert issubclass(msgspec.ValidationError, ValueError)
+
+
+def test_private_classes_on_the_import_path_are_plain_and_behave_as_attrs_ones_did() -> None:
+    from cloud66_async import _decode, _pipeline, _sansio, _throttle
+
+    plain = [
+        _sansio.Done,
+        _sansio.Retry,
+        _sansio.Throttled,
+        _sansio.Fail,
+        _sansio.PageInfo,
+        _sansio.RateLimitHeaders,
+        _throttle.Ticket,
+        _throttle.LimiterState,
+        _throttle.GateState,
+        _decode._ModelInfo,
+        _pipeline._Capture,
+    ]
+    assert [c.__name__ for c in plain if attrs.has(c)] == []
+    # Equal by value, hashable, true, printed as attrs printed them; Done only equals a Done.
+    assert _sansio.Done() == _sansio.DONE and hash(_sansio.Done()) == hash(_sansio.DONE)
+    assert _sansio.Throttled(None) != _sansio.DONE and _sansio.DONE != () and bool(_sansio.DONE)
+    assert repr(_sansio.DONE) == "Done()"
+    retry = _sansio.Retry(1.5, "status 502", 502)
+    assert retry == _sansio.Retry(1.5, "status 502", 502) != _sansio.Retry(1.5, "status 502", 503)
+    assert repr(retry) == "Retry(delay=1.5, reason='status 502', status=502)"
+    assert hash(retry) == hash(_sansio.Retry(1.5, "status 502", 502))
+    error = ValueError("x")
+    assert _sansio.Fail(error) == _sansio.Fail(error) != _sansio.Fail(ValueError("x"))
+    assert repr(_throttle.FREE) == "Ticket(probe=False, generation=0)"
+    assert repr(_sansio.RateLimitHeaders(10, None)) == "RateLimitHeaders(limit=10, remaining=None)"
+    with pytest.raises(AttributeError):
+        retry.delay = 2.0  # type: ignore[misc]
+    capture = _pipeline._Capture()
+    assert capture.answer is None and bool(capture)

@@ -11,7 +11,6 @@ every other module is private.
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING
 
 # ``c66.models.Stack`` after a plain ``import cloud66_async as c66``: the package is a table of
@@ -48,6 +47,7 @@ from ._exceptions import (
     WaitTimeoutError,
 )
 from ._hooks import Hooks, RequestEvent, ResponseEvent, RetryEvent, ThrottleEvent
+from ._lazy import lazy_attributes
 from ._options import RateLimit, RetryPolicy, Timeout
 from ._throttle import RateLimitState
 from ._transport import HTTPRequest, HTTPResponse, MockTransport, Transport
@@ -120,15 +120,4 @@ _LAZY = {
 }
 
 if not TYPE_CHECKING:  # type checkers read the imports above, not a catch-all __getattr__
-
-    def __getattr__(name: str) -> object:
-        module = _LAZY.get(name)
-        if module is None:
-            raise AttributeError(f"module {__name__!r} has no attribute {name!r}", name=name)
-        value = getattr(importlib.import_module(module, __name__), name)
-        globals()[name] = value  # later lookups find it without coming here
-        return value
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *_LAZY})
+    __getattr__, __dir__ = lazy_attributes(__name__, _LAZY, globals())

@@ -8,8 +8,9 @@ lists are tuples, and free-form JSON objects stay dicts. Decode payloads with th
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING
+
+from .._lazy import lazy_attributes
 
 if TYPE_CHECKING:
     from .accounts import Account
@@ -101,15 +102,4 @@ _LAZY: dict[str, str] = {
 }
 
 if not TYPE_CHECKING:  # type checkers read the imports above, not a catch-all __getattr__
-
-    def __getattr__(name: str) -> object:
-        module = _LAZY.get(name)
-        if module is None:
-            raise AttributeError(f"module {__name__!r} has no attribute {name!r}", name=name)
-        value = getattr(importlib.import_module(module, __name__), name)
-        globals()[name] = value  # later lookups find it without coming here
-        return value
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *_LAZY})
+    __getattr__, __dir__ = lazy_attributes(__name__, _LAZY, globals())

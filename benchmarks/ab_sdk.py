@@ -19,21 +19,19 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import gc
 import importlib
-import os
 import statistics
 import subprocess
 import sys
 import tarfile
 import tempfile
-import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
 import aiohttp
 from _harness import CheapServer, sdk_headers
+from bench_requests import interleave, raw_read
 
 import cloud66_async
 
@@ -67,37 +65,15 @@ async def measure(base: Any, blocks: int, steps: int) -> dict[str, list[float]]:
             )
             session = await exits.enter_async_context(aiohttp.ClientSession())
 
-            async def raw() -> None:
-                request_headers = {**headers, "Request-Id": os.urandom(16).hex()}
-                async with session.get(url, headers=request_headers) as resp:
-                    await resp.read()
-
             sides: dict[str, Callable[[], Awaitable[object]]] = {
                 "base.get": lambda: old.stacks.get(uid),
                 "new.get": lambda: new.stacks.get(uid),
                 "base.request": lambda: old.request("GET", path),
                 "new.request": lambda: new.request("GET", path),
-                "raw": raw,
+                "raw": lambda: raw_read(session, url, headers),
             }
             assert (await old.stacks.get(uid)).uid == (await new.stacks.get(uid)).uid == uid
-            names = list(sides)
-            clock = time.process_time
-            out: dict[str, list[float]] = {name: [] for name in names}
-            for _ in range(steps):  # warm-up
-                for name in names:
-                    await sides[name]()
-            for _ in range(blocks):
-                gc.collect()
-                spent = dict.fromkeys(names, 0.0)
-                for step in range(steps):
-                    shift = step % len(names)
-                    for name in names[shift:] + names[:shift]:
-                        started = clock()
-                        await sides[name]()
-                        spent[name] += clock() - started
-                for name in names:
-                    out[name].append(spent[name] / steps * 1e6)
-    return out
+            return await interleave(sides, blocks=blocks, steps=steps)
 
 
 def difference(out: dict[str, list[float]], a: str, b: str) -> str:

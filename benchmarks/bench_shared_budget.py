@@ -32,6 +32,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import importlib.util
+import itertools
 import json
 import math
 import sys
@@ -164,13 +165,29 @@ async def one_run(
             )
             episodes.append((len(run), flying))
             run = []
-    elapsed = max(r["finished"] for r in results) - min(r["started"] for r in results)
+    started = min(r["started"] for r in results)
+    elapsed = max(r["finished"] for r in results) - started
     return {
         "elapsed": elapsed,
         "requests": len(log),
         "n503": sum(1 for row in log if row.status == 503),
         "episodes": episodes,
+        "where": _where(sorted(sent.values()), started, started + elapsed),
     }
+
+
+def _where(sends: list[float], started: float, finished: float) -> str:
+    """Where a run's time goes beyond the minimum: the wait before its first send (the first
+    request's start-up), how much longer than ``WINDOW`` each window's first send came after
+    the one before, and the last window's sends to the last answer (``WINDOW`` multiples of
+    sends in a row of ``LIMIT``: meaningful for a run without 503s)."""
+    firsts = sends[::LIMIT]
+    gaps = [(b - a - WINDOW) * 1000 for a, b in itertools.pairwise(firsts)]
+    return (
+        f"first send {1000 * (sends[0] - started):.0f} ms after the start; windows "
+        + " ".join(f"+{gap:.0f}" for gap in gaps)
+        + f" ms past {WINDOW:g} s; last window {1000 * (finished - firsts[-1]):.0f} ms"
+    )
 
 
 # -- the store's cost per request -----------------------------------------------------------------
@@ -274,6 +291,7 @@ def _throughput_rows(
             f"in {len(r['episodes'])} episodes (503s/in flight: "
             + (" ".join(f"{c}/{f}" for c, f in r["episodes"]) or "-")
             + ")"
+            + (f"; {r['where']}" if not r["n503"] else "")
             for side, runs in results.items()
             for i, r in enumerate(runs, 1)
         ),

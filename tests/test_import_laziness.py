@@ -203,7 +203,8 @@ def test_an_unknown_model_name_raises_the_usual_errors() -> None:
 
 
 def test_the_client_names_the_same_managers_as_the_resources_and_its_annotations() -> None:
-    hints = typing.get_type_hints(Client, localns=vars(resources))
+    names = {name: getattr(resources, name) for name in resources.__all__}
+    hints = typing.get_type_hints(Client, localns=names)
     annotated = {n for n, t in hints.items() if isinstance(t, type) and issubclass(t, Manager)}
     assert set(MANAGERS) == MANAGER_NAMES == annotated
     assert all(hints[name] is MANAGERS[name] for name in MANAGER_NAMES)

@@ -353,6 +353,9 @@ class _Table(Mapping[str, Endpoint[Any]]):
         endpoint: Endpoint[Any] = getattr(E, self._attributes[name])
         return endpoint
 
+    def __contains__(self, name: object) -> bool:
+        return name in self._attributes  # Mapping's would read (and resolve) the entry
+
     def __iter__(self) -> Iterator[str]:
         return iter(self._attributes)
 

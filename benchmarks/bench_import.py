@@ -15,16 +15,22 @@ interpreter that has imported aiohttp already, against what the target allows.
 
 Row 10f, for information, times the first use as well: the import, then ``Client(...)``, the
 ``client.stacks`` manager and the ``Stack`` model, which load what the import defers (the
-resource managers and the models), against the same ``import aiohttp``.
+resource managers and the models), against the same ``import aiohttp``. Row 10g adds the first
+real request: ``await client.stacks.get(uid)`` in ``asyncio.run``, against the cheap server
+(``_cheap_server.py``, the blueprint's stack) in its own process; its notes split the child's
+time into the import and ``Client(...)``, the first ``client.stacks``, the first get and a second
+get (which loads nothing: what every later request costs).
 """
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 
-from _harness import Row, bench_main, median, spread
+from _harness import CheapServer, Row, bench_main, median, spread
 
 TARGET = 1.05
 TIMER = "{setup}import time; t = time.perf_counter(); {statement}; print(time.perf_counter() - t)"
@@ -33,6 +39,29 @@ FIRST_USE = (
     "client = cloud66_async.Client('t', base_url='http://127.0.0.1:9/api/3', _env={}); "
     "client.stacks; from cloud66_async.models import Stack"
 )
+# The first request (row 10g). Prints [import to first answer, import + Client, client.stacks,
+# first get, second get] in seconds.
+FIRST_REQUEST = """
+import time
+t0 = time.perf_counter()
+import asyncio, json
+import cloud66_async
+client = cloud66_async.Client({token!r}, base_url={base_url!r}, _env={{}})
+t1 = time.perf_counter()
+stacks = client.stacks
+t2 = time.perf_counter()
+
+async def main():
+    async with client:
+        a = time.perf_counter()
+        await stacks.get({uid!r})
+        b = time.perf_counter()
+        await stacks.get({uid!r})
+        return a, b, time.perf_counter()
+
+a, b, c = asyncio.run(main())
+print(json.dumps([b - t0, t1 - t0, t2 - t1, b - a, c - b]))
+"""
 # Bytecode as an installed copy has it: with PYTHONDONTWRITEBYTECODE set (some shells and CI
 # images set it) every sample would compile the checkout's modules from source, ~80 ms that no
 # pip-installed user pays, while aiohttp's bytecode was written when it was installed.
@@ -50,6 +79,20 @@ def import_seconds(statement: str, setup: str = "") -> float:
         env=CHILD_ENV,
     )
     return float(out.stdout.strip().splitlines()[-1])
+
+
+def first_request_seconds(code: str) -> list[float]:
+    """Row 10g's parts, from one fresh interpreter running ``code`` (:data:`FIRST_REQUEST`)."""
+    out = subprocess.run(
+        [sys.executable, "-c", code], check=True, capture_output=True, text=True, env=CHILD_ENV
+    )
+    parts: list[float] = json.loads(out.stdout.strip().splitlines()[-1])
+    return parts
+
+
+def ms(values: list[float]) -> str:
+    """A median in milliseconds, with its spread."""
+    return f"{median(values) * 1e3:.2f} ms ({spread([x * 1e3 for x in values])})"
 
 
 def import_tree(module: str) -> dict[str, tuple[int, int]]:
@@ -84,16 +127,34 @@ async def run(quick: bool) -> list[Row]:
         "aiohttp": ("", "import aiohttp"),
         "own": ("import aiohttp; ", "import cloud66_async"),
     }
-    samples: dict[str, list[float]] = {side: [] for side in statements}
-    for setup, statement in statements.values():  # warm-up: file cache and __pycache__
-        import_seconds(statement, setup)
-    sides = list(statements)
-    for r in range(rounds):
-        order = sides[r % len(sides) :] + sides[: r % len(sides)]  # each side first in turn
-        for side in order:
-            setup, statement = statements[side]
-            samples[side].append(import_seconds(statement, setup))
+    with CheapServer(pages=1) as server:
+        code = FIRST_REQUEST.format(
+            token=server.token, base_url=server.base_url, uid=server.stack_uid
+        )
+        parts: list[list[float]] = []  # row 10g's, one list a round
+
+        def request() -> float:
+            parts.append(first_request_seconds(code))
+            return parts[-1][0]
+
+        samplers: dict[str, Callable[[], float]] = {
+            side: (lambda s=setup, t=statement: import_seconds(t, s))
+            for side, (setup, statement) in statements.items()
+        }
+        samplers["request"] = request
+        samples: dict[str, list[float]] = {side: [] for side in samplers}
+        for sample in samplers.values():  # warm-up: file cache and __pycache__
+            sample()
+        parts.clear()
+        sides = list(samplers)
+        for r in range(rounds):
+            order = sides[r % len(sides) :] + sides[: r % len(sides)]  # each side first in turn
+            for side in order:
+                samples[side].append(samplers[side]())
     sdk, first, base, alone = (samples[side] for side in ("sdk", "first", "aiohttp", "own"))
+    request_total = samples["request"]
+    request_per_round = [x / y for x, y in zip(request_total, base, strict=True)]
+    _, client_made, manager, first_get, second_get = (list(c) for c in zip(*parts, strict=True))
     ratio = median(sdk) / median(base)
     per_round = [x / y for x, y in zip(sdk, base, strict=True)]
     first_per_round = [x / y for x, y in zip(first, base, strict=True)]
@@ -147,6 +208,26 @@ async def run(quick: bool) -> list[Row]:
             ],
             f"per round {median(first_per_round):.3f} "
             f"[{min(first_per_round):.3f}..{max(first_per_round):.3f}]",
+        ),
+        Row(
+            "10g",
+            "first request: import, Client(...), client.stacks, first stacks.get (cheap server) "
+            "vs import aiohttp (ms)",
+            median(request_total) * 1e3,
+            median(base) * 1e3,
+            "ms",
+            median(request_total) / median(base),
+            "-",
+            None,
+            [
+                f"import to first answer {ms(request_total)}; first request - first use "
+                f"{(median(request_total) - median(first)) * 1e3:+.1f} ms",
+                f"split, same children: import + Client(...) {ms(client_made)}, first "
+                f"client.stacks {ms(manager)}, first get {ms(first_get)}, second get "
+                f"{ms(second_get)}",
+            ],
+            f"per round {median(request_per_round):.3f} "
+            f"[{min(request_per_round):.3f}..{max(request_per_round):.3f}]",
         ),
     ]
 

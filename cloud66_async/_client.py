@@ -44,8 +44,8 @@ if TYPE_CHECKING:
     # Imported where first used instead (a limit store, the first manager), so that ``import
     # cloud66_async`` does not load the shared limit store, the resource managers and the models
     # (~40 ms together): a client pays for them when it uses them. typing.get_type_hints(Client)
-    # needs ``localns=vars(cloud66_async.resources)`` for the managers' annotations. fan_out's
-    # machinery (_bulk) loads with the first fan_out too.
+    # needs the managers in its localns: ``{n: getattr(resources, n) for n in resources.__all__}``
+    # (each is imported on first use). fan_out's machinery (_bulk) loads with the first fan_out.
     from ._bulk import Outcome
     from ._store import SharedLimits
     from .resources import (

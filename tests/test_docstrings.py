@@ -42,8 +42,10 @@ def _members(cls: type) -> Iterator[tuple[str, object]]:
 
 def _managers() -> dict[str, type]:
     resources = importlib.import_module("cloud66_async.resources")
-    # Client names its managers only under TYPE_CHECKING: resolve them in their own module.
-    hints = typing.get_type_hints(cloud66_async.Client, localns=vars(resources))
+    # Client names its managers only under TYPE_CHECKING: resolve them with the resources
+    # package's names (each imported on first use, by getattr).
+    names = {name: getattr(resources, name) for name in resources.__all__}
+    hints = typing.get_type_hints(cloud66_async.Client, localns=names)
     return {name: hint for name, hint in hints.items() if inspect.isclass(hint)}
 
 

@@ -149,8 +149,10 @@ def manager_methods() -> dict[str, Callable[..., Any]]:
     """Every public method of every manager a Client has, by ``"<attribute>.<method>"``."""
     found: dict[str, Callable[..., Any]] = {}
     # Client names its managers under TYPE_CHECKING (they are imported on first access): resolve
-    # the annotations in the resources package, as the docs and test_docstrings do.
-    for attr, tp in typing.get_type_hints(Client, localns=vars(resources)).items():
+    # the annotations with the resources package's names (each imported by getattr), as the docs
+    # and test_docstrings do.
+    names = {name: getattr(resources, name) for name in resources.__all__}
+    for attr, tp in typing.get_type_hints(Client, localns=names).items():
         if isinstance(tp, type) and issubclass(tp, Manager):
             for name, fn in inspect.getmembers(tp, inspect.isfunction):
                 if not name.startswith("_"):

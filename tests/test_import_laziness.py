@@ -203,7 +203,8 @@ def test_an_unknown_model_name_raises_the_usual_errors() -> None:
 
 
 def test_the_client_names_the_same_managers_as_the_resources_and_its_annotations() -> None:
-    hints = typing.get_type_hints(Client, localns=vars(resources))
+    names = {name: getattr(resources, name) for name in resources.__all__}
+    hints = typing.get_type_hints(Client, localns=names)
     annotated = {n for n, t in hints.items() if isinstance(t, type) and issubclass(t, Manager)}
     assert set(MANAGERS) == MANAGER_NAMES == annotated
     assert all(hints[name] is MANAGERS[name] for name in MANAGER_NAMES)
@@ -346,3 +347,97 @@ def test_private_classes_on_the_import_path_are_plain_and_behave_as_attrs_ones_d
         retry.delay = 2.0  # type: ignore[misc]
     capture = _pipeline._Capture()
     assert capture.answer is None and bool(capture)
+
+
+# -- the first use of a manager and of a method (issue 15) ----------------------------------------
+
+# What every manager's first access loads: the base all managers share (and the paginator its
+# list methods return). Beyond it, each manager module brings only the models its signatures name:
+# typing.get_type_hints on a manager's methods resolves them in the module, so they are imported
+# with it (StacksManager.create returns an Action: the stacks module loads the actions model).
+FIRST_ACCESS_BASE = {
+    "cloud66_async._paging",
+    "cloud66_async.resources",
+    "cloud66_async.resources._base",
+    "cloud66_async.resources._endpoints",
+    "cloud66_async.resources._validate",
+}
+FIRST_ACCESS = {
+    "stacks": ({"resources.stacks", "resources._lookup"}, {"stacks", "actions"}),
+    "actions": ({"resources.stacks", "resources._lookup"}, {"stacks", "actions"}),
+    "deployments": ({"resources.deployments"}, {"deployments", "actions", "common"}),
+    "services": ({"resources.services"}, {"services", "actions"}),
+    "env_vars": (
+        {"resources.configuration"},
+        {"env_vars", "firewalls", "notifications", "settings", "actions"},
+    ),
+    "server_groups": ({"resources.infrastructure"}, {"servers", "clouds", "backups", "common"}),
+    "users": ({"resources.people"}, {"users", "accounts"}),
+}
+# Loaded by the waits alone.
+WAITS = ("cloud66_async._polling", "cloud66_async.resources._polls")
+
+STACK = {"uid": "s1", "name": "web", "created_at": "2024-01-02 03:04:05 UTC"}
+ACTION = {"id": 7, "action": "restart", "finished_at": "2024-01-02T03:04:06Z"}
+FIRST_CALLS = (
+    "import asyncio, json, sys\n"
+    "import cloud66_async as c\n"
+    "from cloud66_async import HTTPResponse, MockTransport\n"
+    "from cloud66_async.models import Action\n"
+    f"STACK, ACTION = {STACK!r}, {{**{ACTION!r}, 'finished_success': True}}\n"
+    "async def answer(request):\n"
+    "    body = ACTION if '/actions/' in request.url else STACK\n"
+    "    return HTTPResponse(200, {'Content-Type': 'application/json'},"
+    " json.dumps({'response': body}).encode())\n"
+    "def new(before):\n"
+    "    return sorted(n for n in set(sys.modules) - before if n.startswith('cloud66_async'))\n"
+    "async def main():\n"
+    "    async with c.Client('t', transport=MockTransport(answer), _env={}) as client:\n"
+    "        stacks = client.stacks\n"
+    "        before = set(sys.modules)\n"
+    "        stack = await stacks.get('s1')\n"
+    "        got = new(before)\n"
+    "        before = set(sys.modules)\n"
+    "        again = await stacks.get('s1')\n"
+    "        second = new(before)\n"
+    "        before = set(sys.modules)\n"
+    "        done = await client.actions.wait(Action(id=7, stack_uid='s1'), timeout=5)\n"
+    "        waited = new(before)\n"
+    "        return [got, second, waited, stack.name, again == stack, done.finished_success]\n"
+    "print(json.dumps(asyncio.run(main())))\n"
+)
+
+
+@pytest.mark.parametrize("attribute", sorted(FIRST_ACCESS))
+def test_the_first_access_of_a_manager_loads_its_group_only(attribute: str) -> None:
+    new = run_child(
+        "import json, sys\n"
+        "import cloud66_async\n"
+        "client = cloud66_async.Client('t', base_url='http://127.0.0.1:9/api/3', _env={})\n"
+        "before = set(sys.modules)\n"
+        f"manager = client.{attribute}\n"
+        "assert type(manager).__module__.startswith('cloud66_async.resources.')\n"
+        "print(json.dumps(sorted(set(sys.modules) - before)))\n"
+    )
+    modules, models = FIRST_ACCESS[attribute]
+    expected = FIRST_ACCESS_BASE | {f"cloud66_async.{m}" for m in modules}
+    expected |= {f"cloud66_async.models.{m}" for m in models}
+    assert loaded(new, ("cloud66_async",)) == sorted(expected)
+    # Nothing else either: not the decoder's msgspec or cattrs, not the waits' anyio machinery.
+    assert [n for n in new if not n.startswith("cloud66_async")] == []
+
+
+def test_the_first_call_of_a_method_loads_what_that_method_needs_only() -> None:
+    got, second, waited, name, same, success = run_child(FIRST_CALLS)
+    assert (name, same, success) == ("web", True, True)
+    # The first get decodes: the envelope decoders (msgspec) load, and no model, manager or wait.
+    assert got == ["cloud66_async._envelopes"]
+    assert second == []
+    # The first wait loads the waits and what they read: the deployment models the waits name
+    # (the stacks and actions models came with client.stacks).
+    assert set(WAITS) <= set(waited)
+    assert loaded(waited, ("cloud66_async.resources",)) == ["cloud66_async.resources._polls"]
+    assert loaded(waited, ("cloud66_async.models",)) == [
+        "cloud66_async.models.common",
+        "cloud66_async.models.deployments",
+    ]

@@ -8,20 +8,20 @@ arguments; the Requester does the rest. Managers know nothing of the Client or o
 from __future__ import annotations
 
 from collections.abc import Coroutine, Mapping
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import attrs
 
 from .._exceptions import ConfigError
-from .._paging import Page, Paginator
 from .._pipeline import Requester
-from .._polling import wait_action
-from ..models import Action, Deployment, Stack
-from ._endpoints import E, Endpoint
-from ._lookup import find_stack
+from ._endpoints import Endpoint
 from ._validate import check_int, check_str
 
-__all__ = ["Manager", "Polls"]
+if TYPE_CHECKING:
+    from .._paging import Paginator
+    from ..models import Action
+
+__all__ = ["Manager"]
 
 T = TypeVar("T")
 
@@ -147,6 +147,10 @@ class Manager:
         return action
 
     async def _wait_action(self, action: Action, timeout: float | None) -> Action:
+        # Imported here: the waits (and the models they read) load with the first wait only.
+        from .._polling import wait_action
+        from ._polls import Polls
+
         return await wait_action(
             Polls(self._requester),
             action,
@@ -154,53 +158,6 @@ class Manager:
             poll_interval=1.0,
             max_poll_interval=15.0,
             on_progress=None,
-        )
-
-
-class Polls:
-    """What waits read (actions, deployments, and the stack a ``stacks.create`` made),
-    fetched through the Requester.
-
-    Satisfies :class:`~cloud66_async._polling.DeploymentSource`.
-    """
-
-    def __init__(self, requester: Requester) -> None:
-        self._requester = requester
-
-    async def get_action(self, stack_uid: str, action_id: int) -> Action:
-        """One action of a stack, ``stack_uid`` filled in."""
-        action = await self._requester.one(
-            E.actions_get.method,
-            E.actions_get.path,
-            {"stack_uid": stack_uid, "action_id": action_id},
-            E.actions_get.model,
-        )
-        return attrs.evolve(action, stack_uid=stack_uid)
-
-    async def action_page(self, stack_uid: str, number: int) -> Page[Action]:
-        """One page of a stack's action list, ``stack_uid`` filled in."""
-        paginator = self._requester.paginate(
-            E.actions_list.path, {"stack_uid": stack_uid}, E.actions_list.model, start_page=number
-        ).map(lambda a: attrs.evolve(a, stack_uid=stack_uid))
-        return await paginator._page(number)
-
-    async def find_stack(self, name: str, environment: str) -> Stack:
-        """The one stack with that name and environment (as ``stacks.find`` finds it)."""
-        return await find_stack(self._requester, name, environment)
-
-    async def newest_deployment(self, stack_uid: str) -> Deployment | None:
-        """The stack's newest deployment (the first of its list), if any."""
-        return await self._requester.paginate(
-            E.deployments_list.path, {"stack_uid": stack_uid}, E.deployments_list.model
-        ).first()
-
-    async def get_deployment(self, stack_uid: str, deployment_id: int) -> Deployment:
-        """One deployment of a stack."""
-        return await self._requester.one(
-            E.deployments_get.method,
-            E.deployments_get.path,
-            {"stack_uid": stack_uid, "deployment_id": deployment_id},
-            E.deployments_get.model,
         )
 
 

@@ -8,10 +8,9 @@ from datetime import UTC, datetime
 import attrs
 
 from .._paging import Paginator
-from .._polling import wait_deployment
 from ..models import Action, Deployment, OperationResult, RedeployResult
 from . import _validate as v
-from ._base import Manager, Polls, _check_wait
+from ._base import Manager, _check_wait
 from ._endpoints import E
 
 __all__ = ["DeploymentsManager"]
@@ -104,6 +103,9 @@ class DeploymentsManager(Manager):
             raise v.ConfigError(f"result must be a RedeployResult, got {type(result).__name__}")
         if since is not None and not isinstance(since, datetime):
             raise v.ConfigError(f"since must be a datetime, got {type(since).__name__}")
+        from .._polling import wait_deployment  # the waits load with the first wait
+        from ._polls import Polls
+
         return await wait_deployment(
             Polls(self._requester),
             v.check_str("stack_uid", stack_uid),

@@ -16,10 +16,9 @@ from .._exceptions import (
     TransportError,
 )
 from .._paging import Paginator
-from .._polling import wait_action, wait_many
 from ..models import Action, Stack
 from . import _validate as v
-from ._base import Manager, Polls, _check_wait
+from ._base import Manager, _check_wait
 from ._endpoints import E
 from ._lookup import find_stack, named_stacks
 
@@ -211,6 +210,9 @@ class ActionsManager(Manager):
         An action from another process can be waited on with
         ``client.actions.wait(Action(id=..., stack_uid=...))``.
         """
+        from .._polling import wait_action  # the waits load with the first wait
+        from ._polls import Polls
+
         return await wait_action(
             Polls(self._requester),
             action,
@@ -241,6 +243,9 @@ class ActionsManager(Manager):
             raise v.ConfigError(
                 f"actions must be an iterable of Action, got {type(actions).__name__}"
             )
+        from .._polling import wait_many  # the waits load with the first wait
+        from ._polls import Polls
+
         return await wait_many(
             Polls(self._requester),
             list(actions),

@@ -55,8 +55,10 @@ def manager_classes() -> dict[str, type]:
     from cloud66_async import Client
 
     resources = importlib.import_module(MANAGERS_MODULE)
-    # The annotations name the managers only under TYPE_CHECKING: resolve them in their module.
-    hints = typing.get_type_hints(Client, localns=vars(resources))
+    # The annotations name the managers only under TYPE_CHECKING: resolve them with the names
+    # of the resources package (each imported on first use, by getattr).
+    names = {name: getattr(resources, name) for name in resources.__all__}
+    hints = typing.get_type_hints(Client, localns=names)
     return {name: hint for name, hint in hints.items() if inspect.isclass(hint)}
 
 

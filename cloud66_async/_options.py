@@ -274,7 +274,8 @@ def resolve_base_url(base_url: str | None, env: Mapping[str, str]) -> str:
 
 STORE_SCHEMES: Final = ("redis", "rediss", "unix")
 #: Seconds allowed for connecting to the limit store, and for each of its answers, unless the
-#: URL says otherwise (``?socket_connect_timeout=``, ``?socket_timeout=``).
+#: URL says otherwise (``?socket_connect_timeout=``, ``?socket_timeout=``); one exchange is
+#: bounded by their sum (:attr:`StoreAddress.bound`).
 STORE_CONNECT_TIMEOUT: Final = 1.0
 STORE_COMMAND_TIMEOUT: Final = 1.0
 _STORE_OPTIONS: Final = (

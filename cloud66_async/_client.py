@@ -84,7 +84,7 @@ _METHODS = frozenset({"GET", "POST", "PUT", "PATCH", "DELETE"})
 # set) and control characters. One regex search instead of a Python test per character.
 _BAD_PATH_CHAR = re.compile(r"[\s\x00-\x1f\x7f]")
 # The client's attributes that are resource managers (``resources.MANAGERS`` maps the same names
-# to their classes; a test keeps the two equal). Each is built on first access.
+# to their class names; a test keeps the two equal). Each is built on first access.
 MANAGER_NAMES: frozenset[str] = frozenset(
     {
         "stacks",

@@ -207,7 +207,7 @@ def test_the_client_names_the_same_managers_as_the_resources_and_its_annotations
     hints = typing.get_type_hints(Client, localns=names)
     annotated = {n for n, t in hints.items() if isinstance(t, type) and issubclass(t, Manager)}
     assert set(MANAGERS) == MANAGER_NAMES == annotated
-    assert all(hints[name] is MANAGERS[name] for name in MANAGER_NAMES)
+    assert all(hints[name] is getattr(resources, MANAGERS[name]) for name in MANAGER_NAMES)
 
 
 async def never_called(request: HTTPRequest) -> HTTPResponse:
@@ -221,7 +221,7 @@ async def test_each_manager_is_built_on_first_access_then_kept() -> None:
         assert set(dir(client)) >= MANAGER_NAMES
         for name in sorted(MANAGER_NAMES):
             manager = getattr(client, name)
-            assert type(manager) is MANAGERS[name]
+            assert type(manager) is getattr(resources, MANAGERS[name])
             assert manager._requester is client._requester
             assert getattr(client, name) is manager  # kept, not rebuilt
         view = client.with_options(timeout=5)

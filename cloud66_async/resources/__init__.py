@@ -4,7 +4,6 @@ and hand both to the Requester; they know nothing of the Client."""
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING
 
 from .._lazy import lazy_attributes
@@ -71,8 +70,9 @@ _LAZY: dict[str, str] = {
     "UsersManager": ".people",
 }
 
-# The client's attribute for each manager, and the manager's class name.
-_CLASSES: dict[str, str] = {
+# The client's attribute for each manager -> the manager's class name (the class is imported
+# on first use, by the package's __getattr__ above).
+MANAGERS: dict[str, str] = {
     "stacks": "StacksManager",
     "actions": "ActionsManager",
     "deployments": "DeploymentsManager",
@@ -92,27 +92,10 @@ _CLASSES: dict[str, str] = {
 }
 
 
-class _Managers(Mapping[str, type[Manager]]):
-    """The client's attribute name -> its manager class, each class imported when first read."""
-
-    def __getitem__(self, name: str) -> type[Manager]:
-        # The package's own attribute: imported by __getattr__ the first time, then kept there.
-        cls: type[Manager] = getattr(sys.modules[__name__], _CLASSES[name])
-        return cls
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(_CLASSES)
-
-    def __len__(self) -> int:
-        return len(_CLASSES)
-
-
-MANAGERS: Mapping[str, type[Manager]] = _Managers()
-
-
 def build_manager(name: str, requester: Requester) -> Manager:
     """Build the manager the client gives the attribute ``name``."""
-    return MANAGERS[name](requester)
+    cls: type[Manager] = getattr(sys.modules[__name__], MANAGERS[name])
+    return cls(requester)
 
 
 if not TYPE_CHECKING:  # type checkers read the imports above, not a catch-all __getattr__

@@ -35,7 +35,7 @@ from ._options import (
     resolve_token,
 )
 from ._pipeline import Engine, RawResponse, Requester, capturing, collect_raw, stop_capturing
-from ._tasks import Stream
+from ._streams import Stream
 from ._throttle import Clock, Gate, Limiter, RateLimiter, RateLimitState, Slots, ThrottleGate
 from ._transport import AIOHTTP_VERSION, AiohttpTransport, ClientSession, TraceConfig, Transport
 from ._version import __version__
@@ -70,7 +70,7 @@ if TYPE_CHECKING:
 else:
     # What Outcome is at run time (see _bulk): typing.get_type_hints(Client.fan_out) resolves to
     # the same objects as before, with no resolver and without importing _bulk.
-    from ._tasks import OutcomeBase as Outcome
+    from ._streams import OutcomeBase as Outcome
 
 __all__ = ["Client", "RawResponse"]
 

@@ -23,15 +23,21 @@ import inspect
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING, Any, Final, Generic, TypeVar
 
-import anyio
 import attrs
 
 from ._exceptions import Cloud66Error, ConfigError, DecodeError
-from ._tasks import Feed, Send, Stream
+from ._streams import Stream
 
 if TYPE_CHECKING:
     # Types only: anyio.abc loads most of anyio (~15 ms), which the first task group loads anyway
+    import anyio
     from anyio.abc import TaskGroup
+
+    from ._tasks import Send
+
+# Every manager imports this module (its lists return a Paginator), so anyio and the task
+# machinery (_tasks) are imported where pages are fetched ahead, not here: a program that reads
+# its pages one after the other never loads them.
 
 __all__ = ["EMPTY_RUN", "GROWTH", "PAGES_SLACK", "Page", "PageFetcher", "Paginator"]
 
@@ -146,6 +152,8 @@ def _same(page: Page[Any]) -> Page[Any]:
 def _new_event() -> anyio.Event:
     # anyio.Event is looked up here, at the first prefetch, not at import: naming it at import
     # makes anyio load its synchronisation and task modules (~15 ms) for every program.
+    import anyio
+
     return anyio.Event()
 
 
@@ -296,6 +304,8 @@ class Paginator(Generic[T]):
         a ``break`` is cleaned up too, once the iterator is garbage-collected.
         """
         if self.prefetch:
+            from ._tasks import Feed
+
             return Feed(self._prefetched)
         return self._sequential()
 
@@ -324,6 +334,8 @@ class Paginator(Generic[T]):
         remaining = self.max_items
         if remaining == 0:
             return
+        import anyio
+
         ahead: dict[int, _Ahead[Any]] = {}
         failure: Exception | None = None
         async with anyio.create_task_group() as tg:

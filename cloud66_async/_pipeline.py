@@ -30,7 +30,6 @@ from collections.abc import Awaitable, Mapping
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Generic, NamedTuple, TypeVar
 
-import anyio
 import attrs
 from multidict import CIMultiDict, CIMultiDictProxy
 
@@ -46,7 +45,7 @@ from ._exceptions import (
     ThrottledError,
     TransportError,
 )
-from ._hooks import Hooks, RequestEvent, ResponseEvent, RetryEvent, ThrottleEvent, emit
+from ._hooks import Hooks, emit
 from ._options import RetryPolicy, Timeout
 from ._sansio import (
     DONE,
@@ -487,6 +486,9 @@ class Requester:
                         has_body=body is not None,
                     )
                     if hooks.on_request is not None:
+                        # The events' module loads with the first hook called (see _hooks).
+                        from ._events import RequestEvent
+
                         await emit(
                             hooks.on_request,
                             RequestEvent(method, short_url, attempt, request_id),
@@ -525,7 +527,7 @@ class Requester:
                         )
                     )
                 except BaseException:
-                    with anyio.CancelScope(shield=True):
+                    with _waits.shielded():
                         await gate.abandoned(ticket)
                         if permit is not None and limiter is not None:
                             await limiter.release(permit, sent=sent)
@@ -554,7 +556,7 @@ class Requester:
                         else:
                             await gate.succeeded(ticket)
                 except BaseException:
-                    with anyio.CancelScope(shield=True):
+                    with _waits.shielded():
                         await gate.abandoned(ticket)
                         if permit is not None and limiter is not None:
                             await limiter.release(permit, sent=True)
@@ -576,6 +578,8 @@ class Requester:
                 if warning is not None:
                     _warn(warning, method, short_url, request_id)
                 if hooks.on_response is not None:
+                    from ._events import ResponseEvent
+
                     event = ResponseEvent(
                         method, short_url, attempt, request_id, result.status, elapsed, warning
                     )
@@ -605,18 +609,21 @@ class Requester:
                     decision.delay,
                     request_id,
                 )
-                await emit(
-                    hooks.on_retry,
-                    RetryEvent(
-                        method,
-                        short_url,
-                        attempt,
-                        request_id,
-                        decision.delay,
-                        decision.reason,
-                        decision.status,
-                    ),
-                )
+                if hooks.on_retry is not None:
+                    from ._events import RetryEvent
+
+                    await emit(
+                        hooks.on_retry,
+                        RetryEvent(
+                            method,
+                            short_url,
+                            attempt,
+                            request_id,
+                            decision.delay,
+                            decision.reason,
+                            decision.status,
+                        ),
+                    )
                 await _waits.scaled_sleep(decision.delay)
                 continue
             if isinstance(decision, Throttled):
@@ -647,12 +654,15 @@ class Requester:
                     short_url,
                     closed_for,
                 )
-                await emit(
-                    hooks.on_throttle,
-                    ThrottleEvent(
-                        method, short_url, attempt, request_id, closed_for, decision.retry_after
-                    ),
-                )
+                if hooks.on_throttle is not None:
+                    from ._events import ThrottleEvent
+
+                    await emit(
+                        hooks.on_throttle,
+                        ThrottleEvent(
+                            method, short_url, attempt, request_id, closed_for, decision.retry_after
+                        ),
+                    )
                 continue
             assert isinstance(decision, Fail)
             error = decision.error
@@ -722,13 +732,13 @@ class Requester:
                 # the window first.
                 await gate.abandoned(ticket)
             except BaseException:
-                with anyio.CancelScope(shield=True):
+                with _waits.shielded():
                     await gate.abandoned(ticket)
                 raise
 
     async def _refund(self, limiter: Limiter | None, permit: Permit | None) -> None:
         if permit is not None and limiter is not None:
-            with anyio.CancelScope(shield=True):
+            with _waits.shielded():
                 await limiter.release(permit, sent=False)  # never sent: it uses no budget
 
     async def _acquire(

@@ -17,20 +17,20 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import sys
-from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import anyio
 
-from ._exceptions import ConfigError
+from ._loop import running_loop
+from ._streams import OutcomeBase, Stream
 
 if TYPE_CHECKING:
     # Types only: anyio loads its streams and synchronisation modules (~15 ms) when the first
     # stream is made (anyio.create_memory_object_stream), not when the SDK is imported.
     from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
 
-__all__ = ["Feed", "OutcomeBase", "Send", "Stream", "running_loop"]
+__all__ = ["Feed", "OutcomeBase", "Send", "Stream"]
 
 T = TypeVar("T")
 T_co = TypeVar("T_co", covariant=True)
@@ -38,62 +38,6 @@ I = TypeVar("I")  # noqa: E741 - the item type of fan_out
 R = TypeVar("R")
 
 Send = Callable[[T], Awaitable[None]]
-
-
-class Stream(Protocol[T_co]):
-    """An async iterator that can be closed early: ``async with aclosing(stream): ...``."""
-
-    def __aiter__(self) -> AsyncIterator[T_co]: ...
-
-    def __anext__(self) -> Awaitable[T_co]: ...
-
-    def aclose(self) -> Awaitable[object]: ...
-
-
-class OutcomeBase(Generic[I, R]):
-    """The result of one item of :meth:`Client.fan_out`.
-
-    Either a :class:`Success` or a :class:`Failure`. At run time ``Outcome`` is this class, so
-    ``isinstance(o, Outcome)`` works; for a type checker it is ``Success[I, R] | Failure[I, R]``,
-    so ``if outcome.ok:`` narrows it.
-    """
-
-    __slots__ = ()
-
-
-# Defined here rather than in _bulk (which defines Success and Failure on it): the client names
-# it in fan_out's signature, and typing.get_type_hints(Client.fan_out) must resolve without
-# importing _bulk, whose attrs classes cost ~2 ms of every import. Named, and placed, as
-# cloud66_async.Outcome always was (cloud66_async._bulk.Outcome is this object).
-OutcomeBase.__name__ = OutcomeBase.__qualname__ = "Outcome"
-OutcomeBase.__module__ = "cloud66_async._bulk"
-
-
-def running_loop() -> asyncio.AbstractEventLoop:
-    """Return the running asyncio loop, or raise :class:`ConfigError` when there is none.
-
-    aiohttp, and so the SDK, runs on asyncio (uvloop included); under trio (anyio's trio
-    backend, for example) this says so instead of letting asyncio or aiohttp fail deep inside.
-    """
-    try:
-        return asyncio.get_running_loop()
-    except RuntimeError:
-        where = "under trio" if _in_trio() else "outside an event loop"
-        raise ConfigError(
-            f"cloud66_async runs on asyncio (uvloop included), and this call was made {where}: "
-            "run it with asyncio.run(), or anyio.run(..., backend='asyncio')"
-        ) from None
-
-
-def _in_trio() -> bool:
-    trio: Any = sys.modules.get("trio")  # never imported here: only if the program runs it
-    if trio is None:
-        return False
-    try:
-        trio.lowlevel.current_task()
-    except RuntimeError:
-        return False
-    return True
 
 
 class _Failure:

@@ -49,13 +49,15 @@ import random
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from typing import Final, NamedTuple, Protocol
+from typing import TYPE_CHECKING, Final, NamedTuple, Protocol
 
-import anyio
 import attrs
 
 from ._options import RateLimit, RetryPolicy
 from ._sansio import RateLimitHeaders, throttle_delay
+
+if TYPE_CHECKING:
+    import anyio
 
 __all__ = [
     "Clock",
@@ -197,6 +199,8 @@ class _Wakeup:
 
     async def wait(self, seconds: float) -> None:
         """Wait until the next change, or ``seconds`` (whichever comes first)."""
+        import anyio  # loaded with the first wait (see _waits)
+
         if self._event is None:
             self._event = anyio.Event()
         event = self._event

@@ -38,9 +38,9 @@ from ._exceptions import (
     ResponseTooLargeError,
     TransportError,
 )
+from ._loop import running_loop
 from ._options import Timeout
 from ._sansio import HTTPResponse, redact_url
-from ._tasks import running_loop
 
 # Returns None outside a running loop (no exception to raise and catch on every request).
 _get_running_loop = asyncio._get_running_loop

@@ -4,7 +4,8 @@ What the import defers, each proved in a fresh interpreter (this process has lon
 everything): the models (each on first use, from its own module), the resource managers (built
 on first access to ``client.<group>``), the shared limit store, the waits, the paginator (first
 list), fan_out's machinery (first fan_out), the careful cattrs decoder, the command line, the
-testing package, and anyio's streams and task machinery. And every
+testing package, the hook events (the first hook called), and anyio (the first wait, cancelled
+request, prefetch or fan_out loads it). And every
 name deferred still resolves, lists in ``dir()`` and ``__all__``, and is the object its module
 defines.
 """
@@ -41,11 +42,10 @@ DEFERRED = (
     "cloud66_async._converter",
     "cloud66_async.cli",
     "cloud66_async.testing",
+    "cloud66_async._tasks",
+    "cloud66_async._events",  # the hook events: loaded with the first hook called
     "cattrs",
-    "anyio.abc",
-    "anyio.streams",
-    "anyio._core._synchronization",
-    "anyio._core._tasks",
+    "anyio",  # loaded with the first wait, cancelled request, list or fan_out
     "html",  # for the redactor's forms of the token: loaded when a client is made
     "msgspec",  # the fast JSON path: loaded by the first parse or decode
     "cloud66_async._envelopes",
@@ -105,7 +105,7 @@ def test_fan_out_signature_resolves_without_loading_its_machinery() -> None:
     )
     before, shown, same, pickled, success, failure, name, after = found
     assert before is False  # resolving the signature loaded nothing
-    assert shown == "cloud66_async._tasks.Stream[cloud66_async._bulk.Outcome[~I, ~R]]"
+    assert shown == "cloud66_async._streams.Stream[cloud66_async._bulk.Outcome[~I, ~R]]"
     assert same and pickled and success and failure
     assert name == "<class 'cloud66_async._bulk.Outcome'>" and after is True
     assert cloud66_async.Outcome is cloud66_async._bulk.Outcome
@@ -441,3 +441,58 @@ def test_the_first_call_of_a_method_loads_what_that_method_needs_only() -> None:
         "cloud66_async.models.common",
         "cloud66_async.models.deployments",
     ]
+
+
+FIRST_EXTRAS = (
+    "import asyncio, json, sys\n"
+    "import cloud66_async as c\n"
+    "from cloud66_async import HTTPResponse, MockTransport, RetryPolicy\n"
+    f"STACK = {STACK!r}\n"
+    "calls = []\n"
+    "async def answer(request):\n"
+    "    calls.append(request.url)\n"
+    "    if len(calls) == 3:  # one 502, retried once after a (zero) backoff\n"
+    "        return HTTPResponse(502, {}, b'')\n"
+    "    return HTTPResponse(200, {'Content-Type': 'application/json'},"
+    " json.dumps({'response': STACK}).encode())\n"
+    "def new(before):\n"
+    "    return sorted(n for n in set(sys.modules) - before"
+    " if n.startswith(('cloud66_async', 'anyio')) and n != 'anyio._backends._asyncio')\n"
+    "events = []\n"
+    "async def main():\n"
+    "    hooks = c.Hooks(on_response=lambda e: events.append(type(e).__name__))\n"
+    "    retry = RetryPolicy(backoff=0, backoff_max=0)\n"
+    "    async with c.Client('t', transport=MockTransport(answer), retry=retry, _env={}) as client:\n"
+    "        stacks = client.stacks\n"
+    "        await stacks.get('s1')\n"
+    "        before = set(sys.modules)\n"
+    "        await stacks.get('s1')\n"
+    "        plain = new(before)\n"
+    "        before = set(sys.modules)\n"
+    "        await stacks.get('s1')\n"
+    "        retried = new(before)\n"
+    "        async with c.Client('t', transport=MockTransport(answer), hooks=hooks,"
+    " _env={}) as hooked:\n"
+    "            hooked.stacks\n"
+    "            before = set(sys.modules)\n"
+    "            await hooked.stacks.get('s1')\n"
+    "            hook = new(before)\n"
+    "        before = set(sys.modules)\n"
+    "        raw = await client.raw_response(stacks.get('s1'))\n"
+    "        state = client.rate_limit_state\n"
+    "        reports = new(before)\n"
+    "        return [plain, retried, hook, events, reports, raw.parsed.name,\n"
+    "                type(raw) is c.RawResponse, type(state) is c.RateLimitState, len(calls)]\n"
+    "print(json.dumps(asyncio.run(main())))\n"
+)
+
+
+def test_hooks_and_waits_load_their_modules_on_first_use() -> None:
+    # A plain GET (no hook, no wait) loads nothing; a wait loads anyio, a hook its events.
+    plain, retried, hook, events, reports, name, raw_ok, state_ok, calls = run_child(FIRST_EXTRAS)
+    assert plain == []
+    assert "anyio" in retried  # the backoff's sleep, even a zero one, is anyio's checkpoint
+    assert loaded(retried, ("cloud66_async",)) == []
+    assert hook == ["cloud66_async._events"] and events == ["ResponseEvent"]
+    assert reports == []  # RawResponse and RateLimitState are on the import path
+    assert (name, raw_ok, state_ok, calls) == ("web", True, True, 6)

@@ -9,10 +9,14 @@ each round:
   ``rate_limit=None``;
 * ``raw``: aiohttp (one ``ClientSession``, its default connector) with the SDK's headers and a
   fresh ``Request-Id``, ``await resp.read()``, ``json.loads``;
+* ``raw_typed`` ("raw aiohttp + the SDK's decoder"): the same request, then the SDK's own fast
+  decoder (``client._shared.decoder.fast.one(body, Stack)``) instead of ``json.loads``: the
+  typed floor, the same ``Stack`` as ``stacks.get`` with no pipeline around its decoding;
 * ``peer``: the typical SDK (``_peer_sdk.py``, httpx + pydantic v2), ``get_stack(uid)``.
 
 Target: SDK requests/s >= 0.95x raw at 10 and at 50 in flight (wall time); the client CPU per
-request of each side, and the connections each opened, are printed too.
+request of each side, and the connections each opened, are printed too. For information, row
+9f: ``stacks.get`` against ``raw_typed`` (what is left is the pipeline's own cost).
 
 ``--investigate`` adds the variants used to find where the SDK's time goes when requests are in
 flight (see the README): ``sdk_request`` (``client.request``: no model decoding), ``sdk_cap``
@@ -30,6 +34,7 @@ import json
 import os
 import sys
 from collections.abc import Awaitable, Callable
+from functools import partial
 
 import aiohttp
 from _harness import (
@@ -40,13 +45,17 @@ from _harness import (
     bench_main,
     compare_rates,
     cpus,
+    difference_note,
+    median,
     open_peer,
     sdk_headers,
     side_note,
+    us_per,
     walls,
 )
 
 from cloud66_async import Client, RateLimit
+from cloud66_async.models import Stack
 
 CONCURRENCY = (10, 50)
 TARGET = 0.95
@@ -86,14 +95,16 @@ async def measure(server: CheapServer, c: int, n: int, quick: bool, investigate:
     # each burst over all sides alike.
     rounds, max_rounds, budget = (2, 2, 0.0) if quick else (9, 61, 8.0)
 
-    def raw_get(session: aiohttp.ClientSession, decode: bool) -> Callable[[], Awaitable[object]]:
+    def raw_get(
+        session: aiohttp.ClientSession, decode: Callable[[bytes], object] | None
+    ) -> Callable[[], Awaitable[object]]:
         async def one() -> object:
             async with session.get(
                 url, headers={**headers, "Request-Id": os.urandom(16).hex()}
             ) as resp:
                 resp.raise_for_status()
                 body = await resp.read()
-            return json.loads(body) if decode else body
+            return body if decode is None else decode(body)
 
         return one
 
@@ -103,12 +114,20 @@ async def measure(server: CheapServer, c: int, n: int, quick: bool, investigate:
         )
         session = await exits.enter_async_context(aiohttp.ClientSession())
         peer = await open_peer(exits, server.token, base, headers)
+        # The typed floor decodes with the client's own fast path; a declined decode (None)
+        # would make it measure far less than stacks.get does.
+        typed = partial(client._shared.decoder.fast.one, cls=Stack)
+        stack = await client.stacks.get(uid)
+        floor = await raw_get(session, typed)()
+        assert floor is not None, "the SDK's fast decoder declined the stack"
+        assert floor == stack, (floor, stack)
         # The peer costs 5-30x more per request (httpx's pool grows dear with many connections
         # in flight), so its passes send a fifth as many GETs; rates are per request all the same.
         counts = {"peer": max(c, n // 5)}
         sides: dict[str, Side] = {
             "sdk": workers(c, n, lambda: client.stacks.get(uid)),
-            "raw": workers(c, n, raw_get(session, True)),
+            "raw": workers(c, n, raw_get(session, json.loads)),
+            "raw_typed": workers(c, n, raw_get(session, typed)),
         }
         if peer is not None:
             sides["peer"] = workers(c, counts["peer"], lambda: peer.get_stack(uid))
@@ -124,7 +143,7 @@ async def measure(server: CheapServer, c: int, n: int, quick: bool, investigate:
             limit_session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=c))
             extra += [cap, limited, limit_session]
             semaphore = asyncio.Semaphore(c)
-            raw_one = raw_get(session, True)
+            raw_one = raw_get(session, json.loads)
 
             async def raw_held() -> object:
                 async with semaphore:
@@ -135,8 +154,8 @@ async def measure(server: CheapServer, c: int, n: int, quick: bool, investigate:
                 "sdk_request": workers(c, n, lambda: client.request("GET", path)),
                 "sdk_cap": workers(c, n, lambda: cap.stacks.get(uid)),
                 "sdk_limiter": workers(c, n, lambda: limited.stacks.get(uid)),
-                "raw_bytes": workers(c, n, raw_get(session, False)),
-                "raw_limit": workers(c, n, raw_get(limit_session, True)),
+                "raw_bytes": workers(c, n, raw_get(session, None)),
+                "raw_limit": workers(c, n, raw_get(limit_session, json.loads)),
                 "sdk_gather": gathered(n, lambda: client.stacks.get(uid)),
                 "raw_gather": gathered(n, raw_held),
             }
@@ -151,6 +170,7 @@ async def measure(server: CheapServer, c: int, n: int, quick: bool, investigate:
     rows = []
     for bench, base_side, label, target in (
         ("9", "raw", "raw aiohttp + json.loads", f">= {TARGET}"),
+        ("9f", "raw_typed", "raw aiohttp + the SDK's decoder", "-"),
         ("9p", "peer", "httpx + pydantic peer SDK", "-"),
     ):
         if base_side not in times:
@@ -172,6 +192,14 @@ async def measure(server: CheapServer, c: int, n: int, quick: bool, investigate:
                 rate.spread(),
             )
         )
+        if base_side == "raw_typed":
+            sdk_us, floor_us = us_per(cpus(times["sdk"]), n), us_per(cpus(times["raw_typed"]), n)
+            rows[-1].notes.append(
+                f"client CPU per request: stacks.get {median(sdk_us):.1f} us, raw aiohttp + the "
+                f"SDK's decoder {median(floor_us):.1f} us: "
+                f"{median(sdk_us) - median(floor_us):+.1f} us/request, the pipeline's own cost "
+                f"(difference of the medians; {difference_note(sdk_us, floor_us)})"
+            )
     rows[0].notes += [
         f"{server.describe()}; {n} GETs a pass"
         + (f" ({counts['peer']} for the peer)" if "peer" in times else "")
@@ -183,7 +211,7 @@ async def measure(server: CheapServer, c: int, n: int, quick: bool, investigate:
     ]
     if investigate:
         for name in sides:
-            if name in ("sdk", "raw", "peer"):
+            if name in ("sdk", "raw", "raw_typed", "peer"):
                 continue
             ref = "raw" if name.startswith("raw") else "sdk"
             if name == "sdk_gather":

@@ -2,7 +2,7 @@
 
 One request at a time, ``GET /stacks/{uid}`` (the blueprint's example stack, 790 bytes, with its
 ``" UTC"`` timestamps beside the ISO ones), served from prebuilt bytes by ``_cheap_server.py`` in
-its own process. Five sides, the order turning each round, each sending the same number of GETs
+its own process. Six sides, the order turning each round, each sending the same number of GETs
 a pass over one kept-alive connection:
 
 * ``sdk_get``: ``await client.stacks.get(uid)`` -> a ``Stack`` (``rate_limit=None``);
@@ -10,17 +10,24 @@ a pass over one kept-alive connection:
 * ``raw_bytes``: aiohttp with the SDK's headers and a fresh ``Request-Id``, ``await
   resp.read()``: the least a client can do;
 * ``raw_json``: the same, then ``json.loads``;
+* ``raw_typed`` ("raw aiohttp + the SDK's decoder"): the same, then the SDK's own fast decoder
+  (``client._shared.decoder.fast.one(body, Stack)``) -> the same ``Stack`` as ``stacks.get``:
+  the typed floor, what ``stacks.get`` would cost with no pipeline around its decoding;
 * ``peer``: the typical SDK (``_peer_sdk.py``, httpx + pydantic v2) ``get_stack(uid)``.
 
 Each pass is timed in wall time and in the client process's CPU time (the client's own cost,
-whatever the server, another process, and the machine's other jobs do). Then the SDK sides and
-``raw_bytes`` are interleaved request by request (one of each per step, the order turning each
-step, each request timed alone in CPU time, in blocks of 200 steps): the finest alternation, and
-the steadiest difference, so the overhead target is read from it.
+whatever the server, another process, and the machine's other jobs do). Then the SDK sides,
+``raw_bytes`` and ``raw_typed`` are interleaved request by request (one of each per step, the
+order turning each step, each request timed alone in CPU time, in blocks of 200 steps): the
+finest alternation, and the steadiest difference, so the overhead target is read from it.
 
 Targets: SDK - raw bytes <= 20 us of client CPU per request, interleaved (``stacks.get`` and
 ``request``; rows 8, with the same from the passes in 8a and in wall time in 8i); sequential
 ``stacks.get`` >= 0.95x the requests/s of raw + ``json.loads`` (wall time, row 8s).
+
+For information, rows 8f split the overhead of ``stacks.get`` in two, interleaved: the
+decoding's cost (``raw_typed`` - ``raw_bytes``) and the pipeline's own (``stacks.get`` -
+``raw_typed``: all the SDK does besides decoding).
 """
 
 from __future__ import annotations
@@ -52,6 +59,8 @@ from _harness import (
 )
 
 from cloud66_async import Client
+from cloud66_async._decode import FastPath
+from cloud66_async.models import Stack
 
 OVERHEAD_TARGET_US = 20.0
 
@@ -78,11 +87,53 @@ def overhead_row(
     )
 
 
+def floor_row(
+    label: str,
+    a: Sequence[float],
+    b: Sequence[float],
+    meaning: str,
+    a_passes: Sequence[Pass],
+    b_passes: Sequence[Pass],
+    n: int,
+) -> Row:
+    """An information row (8f) from the interleaved blocks: side A minus side B, client CPU us
+    per request, with the same difference from the passes in the notes."""
+    diffs = [x - y for x, y in zip(a, b, strict=True)]
+    pa, pb = us_per(cpus(a_passes), n), us_per(cpus(b_passes), n)
+    return Row(
+        "8f",
+        label,
+        median(a),
+        median(b),
+        "us",
+        median(a) / median(b),
+        "-",
+        None,
+        [
+            f"difference: {median(diffs):+.1f} us/request (the median of the blocks' "
+            f"differences): {meaning}",
+            f"in passes: {median(pa) - median(pb):+.1f} us/request (difference of the medians; "
+            f"{difference_note(pa, pb)})",
+        ],
+        f"blocks {median(diffs):+.1f} [{min(diffs):+.1f}..{max(diffs):+.1f}] us",
+    )
+
+
 async def raw_read(session: aiohttp.ClientSession, url: str, headers: dict[str, str]) -> bytes:
     """One raw GET: the SDK's headers, a fresh ``Request-Id``, the body's bytes."""
     async with session.get(url, headers={**headers, "Request-Id": os.urandom(16).hex()}) as resp:
         resp.raise_for_status()
         return await resp.read()
+
+
+async def raw_typed_read(
+    session: aiohttp.ClientSession, url: str, headers: dict[str, str], fast: FastPath
+) -> Stack | None:
+    """``raw_read``, then the SDK's fast decoder: the typed floor of ``stacks.get``."""
+    async with session.get(url, headers={**headers, "Request-Id": os.urandom(16).hex()}) as resp:
+        resp.raise_for_status()
+        body = await resp.read()
+    return fast.one(body, Stack)
 
 
 async def interleave(
@@ -132,6 +183,12 @@ async def run(quick: bool) -> list[Row]:
             peer = await open_peer(exits, server.token, server.base_url, headers)
             stack = await client.stacks.get(uid)
             assert stack.uid == uid and stack.created_at is not None, stack
+            # The typed floor decodes with the client's own fast path; a declined decode (None)
+            # would make it measure far less than stacks.get does.
+            fast = client._shared.decoder.fast
+            floor = await raw_typed_read(session, url, headers, fast)
+            assert floor is not None, "the SDK's fast decoder declined the stack"
+            assert floor == stack, (floor, stack)
             if peer is not None:
                 assert (await peer.get_stack(uid)).created_at == stack.created_at
 
@@ -161,6 +218,15 @@ async def run(quick: bool) -> list[Row]:
                         body = await resp.read()
                     json.loads(body)
 
+            async def raw_typed() -> None:
+                for _ in range(n):
+                    async with session.get(
+                        url, headers={**headers, "Request-Id": os.urandom(16).hex()}
+                    ) as resp:
+                        resp.raise_for_status()
+                        body = await resp.read()
+                    fast.one(body, Stack)
+
             n_peer = max(10, n // 4)  # the peer costs ~5x more a request: shorter passes
 
             async def peer_get() -> None:
@@ -173,6 +239,7 @@ async def run(quick: bool) -> list[Row]:
                 "sdk_request": sdk_request,
                 "raw_bytes": raw_bytes,
                 "raw_json": raw_json,
+                "raw_typed": raw_typed,
             }
             if peer is not None:
                 sides["peer"] = peer_get
@@ -184,6 +251,7 @@ async def run(quick: bool) -> list[Row]:
                     "sdk_get": lambda: client.stacks.get(uid),
                     "sdk_request": lambda: client.request("GET", f"/stacks/{uid}"),
                     "raw_bytes": lambda: raw_read(session, url, headers),
+                    "raw_typed": lambda: raw_typed_read(session, url, headers, fast),
                 },
                 blocks=3 if quick else 10,
                 steps=steps,
@@ -216,11 +284,35 @@ async def run(quick: bool) -> list[Row]:
             )
         )
     rows += [
-        overhead_row("8a", "stacks.get", times["sdk_get"], times["raw_bytes"], n, wall=False),
+        floor_row(
+            "raw aiohttp + the SDK's decoder - raw aiohttp read, interleaved "
+            "(client CPU us/request)",
+            interleaved["raw_typed"],
+            interleaved["raw_bytes"],
+            "the decoding's cost",
+            times["raw_typed"],
+            times["raw_bytes"],
+            n,
+        ),
+        floor_row(
+            "stacks.get - (raw aiohttp + the SDK's decoder), interleaved",
+            interleaved["sdk_get"],
+            interleaved["raw_typed"],
+            "the pipeline's own cost, all stacks.get does besides decoding",
+            times["sdk_get"],
+            times["raw_typed"],
+            n,
+        ),
+    ]
+    in_passes = overhead_row(
+        "8a", "stacks.get", times["sdk_get"], times["raw_bytes"], n, wall=False
+    )
+    rows += [
+        in_passes,
         overhead_row("8a", "request()", times["sdk_request"], times["raw_bytes"], n, wall=False),
         overhead_row("8i", "stacks.get", times["sdk_get"], times["raw_bytes"], n, wall=True),
     ]
-    rows[2].notes += [
+    in_passes.notes += [
         f"{described}; {n} GETs a pass"
         + (f" ({n_peer} for the peer)" if "peer" in times else "")
         + f", {len(times['sdk_get'])} rounds, "
@@ -235,7 +327,7 @@ async def run(quick: bool) -> list[Row]:
         ("8p", "peer", "httpx + pydantic peer SDK", "-", None),
     ):
         if base not in times:
-            rows[2].notes.append(PEER_MISSING)
+            in_passes.notes.append(PEER_MISSING)
             continue
         m = n_peer if base == "peer" else n
         c = compare_rates(walls(times["sdk_get"]), walls(times[base]), n, m)

@@ -54,6 +54,7 @@ from ._sansio import (
     HTTPResponse,
     RateLimitHeaders,
     Redactor,
+    Response,
     Retry,
     Throttled,
     add_headers,
@@ -77,7 +78,7 @@ from ._throttle import (
     Ticket,
     WaitTooLong,
 )
-from ._transport import HTTPRequest, Transport, too_large
+from ._transport import AiohttpTransport, HTTPRequest, Transport, too_large
 
 if TYPE_CHECKING:
     # Imported where a list is paginated: a client that lists nothing never loads the
@@ -209,6 +210,10 @@ class Engine:
         self.user_agent = user_agent
         self.fixed_headers = fixed_headers(token=token, user_agent=user_agent)
         self.transport = transport
+        # The SDK's own transport is called without the request and answer objects of the
+        # Transport protocol (AiohttpTransport.exchange); any other transport, a subclass
+        # included, through its send().
+        self.exchange = transport.exchange if type(transport) is AiohttpTransport else None
         self.limiter = limiter
         self.gate = gate
         self.decoder = decoder
@@ -496,11 +501,14 @@ class Requester:
                     sent_at = clock()
                     engine.requests_sent += 1
                     sent = True
-                    result: HTTPResponse | TransportError
+                    result: Response | TransportError
                     try:
-                        result = await engine.transport.send(
-                            HTTPRequest(method, url, headers, body), timeout=self.timeout
-                        )
+                        if engine.exchange is not None:
+                            result = await engine.exchange(method, url, headers, body, self.timeout)
+                        else:
+                            result = await engine.transport.send(
+                                HTTPRequest(method, url, headers, body), timeout=self.timeout
+                            )
                     except TransportError as exc:
                         # aiohttp's message may quote what the server sent (a garbled status
                         # line).
@@ -515,7 +523,7 @@ class Requester:
                     elapsed = clock() - sent_at
                     decision: Done | Retry | Throttled | Fail = (
                         DONE  # what decide() says of any 2xx answer, without the call
-                        if type(result) is HTTPResponse and 200 <= result.status < 300
+                        if not isinstance(result, TransportError) and 200 <= result.status < 300
                         else decide(
                             result,
                             method=method,
@@ -569,7 +577,7 @@ class Requester:
                 slots.release()
             # Outside the concurrency slot: a request that waits holds no slot.
             warning = None
-            if isinstance(result, HTTPResponse):
+            if not isinstance(result, TransportError):
                 warning = result.headers.get(WARNING_HEADER)
                 if warning is not None:
                     warning = engine.redactor.text(warning)
@@ -585,7 +593,7 @@ class Requester:
                     )
                     await emit(hooks.on_response, event)
             if type(decision) is Done:
-                assert isinstance(result, HTTPResponse)
+                assert not isinstance(result, TransportError)
                 total = self.timeout.total
                 answer = Answer(
                     result.status,
@@ -627,7 +635,7 @@ class Requester:
                 await _waits.scaled_sleep(decision.delay)
                 continue
             if isinstance(decision, Throttled):
-                assert isinstance(result, HTTPResponse)
+                assert not isinstance(result, TransportError)
                 # Charged in full now: a run of throttled answers ends once their delays add up
                 # to throttle_max_wait, however little of each delay this request waited out.
                 spent += closed_for
@@ -671,7 +679,7 @@ class Requester:
                 error.message = f"{error.message} (request id {request_id})"
                 error.args = (error.message,)
                 logger.debug("%s %s attempt %d failed: %s", method, short_url, attempt, error)
-            elif isinstance(error, APIError) and isinstance(result, HTTPResponse):
+            elif isinstance(error, APIError) and not isinstance(result, TransportError):
                 _record(Answer(result.status, result.headers, result.body, request_id, method, url))
             raise error
 
@@ -794,7 +802,7 @@ class Requester:
 
     def _after_answer(
         self,
-        result: HTTPResponse,
+        result: Response,
         method: str,
         short_url: str,
         attempt: int,
@@ -869,7 +877,7 @@ def _encode_body(body: Any) -> bytes | None:
         raise ConfigError(f"the request body cannot be sent as JSON: {exc}") from None
 
 
-def _case_insensitive(response: HTTPResponse) -> HTTPResponse:
+def _case_insensitive(response: Response) -> Response:
     """Make sure header lookups ignore case (a transport may hand back a plain dict)."""
     headers = response.headers
     if isinstance(headers, (CIMultiDictProxy, CIMultiDict)):

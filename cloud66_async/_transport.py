@@ -40,7 +40,7 @@ from ._exceptions import (
 )
 from ._loop import running_loop
 from ._options import Timeout
-from ._sansio import HTTPResponse, redact_url
+from ._sansio import HTTPResponse, Reply, redact_url
 
 # Returns None outside a running loop (no exception to raise and catch on every request).
 _get_running_loop = asyncio._get_running_loop
@@ -183,6 +183,22 @@ class AiohttpTransport:
 
     async def send(self, request: HTTPRequest, *, timeout: Timeout) -> HTTPResponse:
         """Send one request and read the whole answer."""
+        reply = await self.exchange(
+            request.method, request.url, request.headers, request.body, timeout
+        )
+        return HTTPResponse(reply.status, reply.headers, reply.body)
+
+    async def exchange(
+        self,
+        method: str,
+        url: str,
+        headers: Mapping[str, str],
+        body: bytes | None,
+        timeout: Timeout,
+    ) -> Reply:
+        """:meth:`send` without the request and answer objects: what the pipeline calls when
+        the transport is this class (not a subclass), saving two frozen attrs instances a
+        request (~3 us of client CPU at 10 requests in flight, benchmark 9)."""
         session = self._session
         # The common case in two identity tests (a session made in this running loop, still
         # open); _get_session handles the first request, another loop, a closed client.
@@ -193,7 +209,6 @@ class AiohttpTransport:
             or session.closed
         ):
             session = self._get_session()
-        method, url = request.method, request.url
         if timeout is not self._timeout:
             self._timeout, self._client_timeout = timeout, _client_timeout(timeout)
         connected = False
@@ -204,14 +219,14 @@ class AiohttpTransport:
             async with session.request(
                 method,
                 URL(url, encoded=True),
-                headers=request.headers,
-                data=request.body,
+                headers=headers,
+                data=body,
                 timeout=self._client_timeout,
                 # Never follow redirects: the Authorization header must not go to another host.
                 allow_redirects=False,
             ) as resp:
                 connected = True
-                return HTTPResponse(resp.status, resp.headers, await self._read(resp, method, url))
+                return Reply(resp.status, resp.headers, await self._read(resp, method, url))
         except TimeoutError as exc:
             raise RequestTimeoutError(
                 f"{method} {redact_url(url)} timed out ({_timeout_text(timeout)})",

@@ -73,8 +73,10 @@ from ._throttle import (
     Gate,
     Limiter,
     Permit,
+    RateLimiter,
     RateLimitState,
     Slots,
+    ThrottleGate,
     Ticket,
     WaitTooLong,
 )
@@ -214,6 +216,11 @@ class Engine:
         # Transport protocol (AiohttpTransport.exchange); any other transport, a subclass
         # included, through its send().
         self.exchange = transport.exchange if type(transport) is AiohttpTransport else None
+        # Likewise the SDK's own limiter and gate: their synchronous twins (acquire_now,
+        # enter_now, observe_now, succeeded_now, release_now) decide without a coroutine when
+        # nothing has to wait; the shared (store) ones are always awaited.
+        self.local_limiter = limiter if type(limiter) is RateLimiter else None
+        self.local_gate = gate if type(gate) is ThrottleGate else None
         self.limiter = limiter
         self.gate = gate
         self.decoder = decoder
@@ -457,25 +464,28 @@ class Requester:
                 started = clock()  # the gate's deadline counts from here (see below)
                 # The limiter, then the gate when it lets the request go at once; any wait at
                 # the gate goes through _pass (see there for the order and the refunds).
-                permit = (
-                    None
-                    if limiter is None
-                    else await self._acquire(
+                local_limiter, local_gate = engine.local_limiter, engine.local_gate
+                permit: Permit | None = None
+                if limiter is not None and (
+                    local_limiter is None or (permit := local_limiter.acquire_now()) is None
+                ):
+                    permit = await self._acquire(
                         limiter, clock() + engine.limit_max_wait, request_id, method, short_url
                     )
-                )
-                try:
-                    ticket = await gate.enter(clock())
-                except WaitTooLong:
-                    await self._refund(limiter, permit)
-                    deadline = started + max(0.0, policy.throttle_max_wait - spent) + credit
-                    permit, ticket, gate_waited = await self._pass(
-                        limiter, gate, deadline, request_id, method, short_url, tried=True
-                    )
-                    spent += max(0.0, gate_waited - credit)
-                except BaseException:
-                    await self._refund(limiter, permit)
-                    raise
+                ticket = None if local_gate is None else local_gate.enter_now()
+                if ticket is None:
+                    try:
+                        ticket = await gate.enter(clock())
+                    except WaitTooLong:
+                        await self._refund(limiter, permit)
+                        deadline = started + max(0.0, policy.throttle_max_wait - spent) + credit
+                        permit, ticket, gate_waited = await self._pass(
+                            limiter, gate, deadline, request_id, method, short_url, tried=True
+                        )
+                        spent += max(0.0, gate_waited - credit)
+                    except BaseException:
+                        await self._refund(limiter, permit)
+                        raise
                 # (Passing at once adds nothing to ``spent``: max(0, 0 - credit) is 0.)
                 credit = 0.0
                 began = time.monotonic()
@@ -555,12 +565,16 @@ class Requester:
                                 engine.server_limit = server_limit
                             if server_remaining is not None:
                                 engine.server_remaining = server_remaining
-                            if permit is not None and limiter is not None:
+                            if permit is not None and local_limiter is not None:
+                                local_limiter.observe_now(permit, server_limit, server_remaining)
+                            elif permit is not None and limiter is not None:
                                 await limiter.observe(
                                     permit, RateLimitHeaders(server_limit, server_remaining)
                                 )
                         if isinstance(decision, Throttled):
                             closed_for = await gate.throttled(ticket, decision.retry_after, policy)
+                        elif local_gate is not None:
+                            local_gate.succeeded_now(ticket)
                         else:
                             await gate.succeeded(ticket)
                 except BaseException:
@@ -569,10 +583,12 @@ class Requester:
                         if permit is not None and limiter is not None:
                             await limiter.release(permit, sent=True)
                     raise
-                if permit is not None and limiter is not None:
-                    await limiter.release(
-                        permit, sent=not isinstance(result, TransportError) or result.sent
-                    )
+                if permit is not None:
+                    went = not isinstance(result, TransportError) or result.sent
+                    if local_limiter is not None:
+                        local_limiter.release_now(permit, sent=went)
+                    elif limiter is not None:
+                        await limiter.release(permit, sent=went)
             finally:
                 slots.release()
             # Outside the concurrency slot: a request that waits holds no slot.

@@ -269,31 +269,45 @@ class RateLimiter:
         every place is held by a request in flight, ``limit.per`` after one of them ends: the
         earliest instant is known either way (a refund can only make it sooner).
         """
-        requests, per = self.limit.requests, self.limit.per
-        stamps, flying = self._stamps, self._flying
         while True:
+            permit = self.acquire_now()
+            if permit is not None:
+                return permit
+            # No place now: acquire_now found the window full, or the one request allowed
+            # past the server's spent budget in flight. Wait for whichever it was.
             now = self._clock()
-            self._prune(now)
-            if len(stamps) + len(flying) >= requests:
-                frees_at = (stamps[0] if stamps else now) + per
+            stamps = self._stamps
+            if len(stamps) + len(self._flying) >= self.limit.requests:
+                frees_at = (stamps[0] if stamps else now) + self.limit.per
                 if frees_at > deadline:
                     raise WaitTooLong(frees_at - now, "the client-side rate limit")
                 # Not scaled by set_testing: this is a real budget, shrinking it would defeat it.
                 await self._wakeup.wait(frees_at - now)
                 continue
-            over = self._server_budget is not None and self._server_budget <= 0
-            if over and self._over_held:
-                if now >= deadline:
-                    raise WaitTooLong(None, "the server's rate budget")
-                await self._wakeup.wait(deadline - now)
-                continue
-            if over:
-                self._over_held = True
-            self._serial += 1
-            flying[self._serial] = now
-            if self._server_budget is not None:
-                self._server_budget -= 1
-            return Permit(now, over, self._serial)
+            if now >= deadline:
+                raise WaitTooLong(None, "the server's rate budget")
+            await self._wakeup.wait(deadline - now)
+
+    def acquire_now(self) -> Permit | None:
+        """Count one more request if it fits now (what :meth:`acquire` does without waiting);
+        ``None`` when it would have to wait. The pipeline calls this first on the SDK's own
+        limiter: a request that fits costs no coroutine."""
+        now = self._clock()
+        self._prune(now)
+        flying = self._flying
+        if len(self._stamps) + len(flying) >= self.limit.requests:
+            return None
+        budget = self._server_budget
+        over = budget is not None and budget <= 0
+        if over:
+            if self._over_held:
+                return None
+            self._over_held = True
+        self._serial += 1
+        flying[self._serial] = now
+        if budget is not None:
+            self._server_budget = budget - 1
+        return Permit(now, over, self._serial)
 
     async def observe(self, permit: Permit, headers: RateLimitHeaders) -> None:
         """Take in the server's view of its budget from the answer to ``permit``'s request.
@@ -302,18 +316,23 @@ class RateLimiter:
         may raise the budget: answers to concurrent requests arrive out of order, and an older,
         larger figure must not undo our count.
         """
-        if headers.limit is not None:
-            self.server_limit = headers.limit
-        if headers.remaining is None:
+        self.observe_now(permit, headers.limit, headers.remaining)
+
+    def observe_now(self, permit: Permit, limit: int | None, remaining: int | None) -> None:
+        """:meth:`observe`, synchronous (it never waits): what the pipeline calls on the SDK's
+        own limiter."""
+        if limit is not None:
+            self.server_limit = limit
+        if remaining is None:
             return
-        self.server_remaining = headers.remaining
+        self.server_remaining = remaining
         before = self._server_budget
         if before is None or permit.over_budget:
             # Start from what the server says, less what the other requests in flight will use.
             others = len(self._flying) - (permit.serial in self._flying)
-            self._server_budget = headers.remaining - others
+            self._server_budget = remaining - others
         else:
-            self._server_budget = min(before, headers.remaining)
+            self._server_budget = min(before, remaining)
         if self._wakeup.waiting and (before is None or self._server_budget > before):
             self._wakeup.notify()
 
@@ -324,6 +343,11 @@ class RateLimiter:
         Hands back the over-budget slot when the request held it. A permit already released,
         or not from this limiter, changes nothing.
         """
+        self.release_now(permit, sent=sent)
+
+    def release_now(self, permit: Permit, *, sent: bool) -> None:
+        """:meth:`release`, synchronous (it never waits): what the pipeline calls on the SDK's
+        own limiter."""
         if self._flying.pop(permit.serial, None) is None:
             return
         if permit.over_budget:
@@ -378,6 +402,11 @@ class ThrottleGate:
         if self._status is not _GateStatus.CLOSED:
             return 0.0
         return max(0.0, self._open_at - self._clock())
+
+    def enter_now(self) -> Ticket | None:
+        """The ticket of a request that may go at once as an ordinary one (the gate is open),
+        or ``None``: call :meth:`enter`. What the pipeline tries first on the SDK's own gate."""
+        return FREE if self._status is _GateStatus.OPEN else None
 
     async def enter(self, deadline: float) -> Ticket:
         """Wait until this request may go; the ticket says whether it goes as the probe.
@@ -434,6 +463,11 @@ class ThrottleGate:
         Only the probe's answer reopens the gate: answers to requests sent before the episode
         began say nothing about whether it is over.
         """
+        self.succeeded_now(ticket)
+
+    def succeeded_now(self, ticket: Ticket) -> None:
+        """:meth:`succeeded`, synchronous (it never waits): what the pipeline calls on the SDK's
+        own gate."""
         if self._status is _GateStatus.OPEN:
             self.episodes = 0
         elif self._is_current_probe(ticket):

@@ -77,6 +77,37 @@ def test_a_free_slot_is_taken_without_suspending() -> None:
     run(main())
 
 
+@pytest.mark.parametrize("server_remaining", [None, 0, 1, 5])
+def test_acquire_now_admits_exactly_what_acquire_admits_without_waiting(
+    server_remaining: int | None,
+) -> None:
+    """The pipeline's synchronous first try on the SDK's own limiter: a permit exactly when
+    acquire(deadline=now) would give one at once (the same permit), ``None`` exactly when it
+    would wait (WaitTooLong at such a deadline), and no state changed by a ``None``."""
+
+    async def main() -> None:
+        twins = [RateLimiter(RateLimit(3, per=10), clock=loop_time) for _ in range(2)]
+        if server_remaining is not None:
+            for limiter in twins:  # the server's figure, from a first answer
+                first = _run_now(limiter.acquire(math.inf))
+                limiter.observe_now(first, 3600, server_remaining)
+        for step in range(8):
+            if step == 5:
+                await asyncio.sleep(10)  # the window moves on
+            now_permit = twins[0].acquire_now()
+            try:
+                permit: Permit | None = _run_now(twins[1].acquire(loop_time()))
+            except WaitTooLong:
+                permit = None
+            assert now_permit == permit
+            assert twins[0].snapshot() == twins[1].snapshot()
+            if permit is not None and step % 2:
+                twins[0].release_now(now_permit, sent=True)
+                _run_now(twins[1].release(permit, sent=True))
+
+    run(main())
+
+
 def test_a_full_window_waits_for_its_oldest_send_and_no_longer() -> None:
     async def main() -> None:
         limiter = RateLimiter(RateLimit(2, per=10), clock=loop_time)
@@ -226,6 +257,9 @@ class _Request:
     headers: RateLimitHeaders | None = None
     sent: bool = True
     arrived: float | None = None  # when the server counted it (None: not yet, or never)
+    # As the pipeline does with the SDK's own limiter: acquire_now first, then acquire when it
+    # says the request would wait; observe_now and release_now instead of their coroutines.
+    sync: bool = False
 
 
 class LimiterMachine(RuleBasedStateMachine):
@@ -250,7 +284,8 @@ class LimiterMachine(RuleBasedStateMachine):
 
     async def _run(self, request: _Request) -> None:
         try:
-            request.permit = await self.limiter.acquire(request.deadline)
+            permit = self.limiter.acquire_now() if request.sync else None
+            request.permit = permit or await self.limiter.acquire(request.deadline)
         except WaitTooLong:
             request.state = "too_long"
             return
@@ -263,13 +298,19 @@ class LimiterMachine(RuleBasedStateMachine):
             await request.answer.wait()
             if request.sent and request.arrived is None:
                 request.arrived = self.loop.time()  # at the latest, when its answer comes
-            if request.headers is not None:
+            if request.headers is not None and request.sync:
+                limit, remaining = request.headers
+                self.limiter.observe_now(request.permit, limit, remaining)
+            elif request.headers is not None:
                 await self.limiter.observe(request.permit, request.headers)
         finally:
             # As the pipeline does: a cancelled request may have been sent.
             if request.sent and request.arrived is None:
                 request.arrived = self.loop.time()  # cancelled: it may have arrived until now
-            await self.limiter.release(request.permit, sent=request.sent)
+            if request.sync:
+                self.limiter.release_now(request.permit, sent=request.sent)
+            else:
+                await self.limiter.release(request.permit, sent=request.sent)
             if not request.sent:
                 self.sends.remove(request.permit.stamp)
             request.state = "done"
@@ -278,9 +319,9 @@ class LimiterMachine(RuleBasedStateMachine):
         return [r for r in self.requests if r.state in ("waiting", "holding")]
 
     @precondition(lambda self: len(self._live()) < 10)
-    @rule(patience=st.sampled_from([0.0, 0.5, 5.0, 20.0, math.inf]))
-    def start(self, patience: float) -> None:
-        request = _Request(deadline=self.loop.time() + patience)
+    @rule(patience=st.sampled_from([0.0, 0.5, 5.0, 20.0, math.inf]), sync=st.booleans())
+    def start(self, patience: float, sync: bool) -> None:
+        request = _Request(deadline=self.loop.time() + patience, sync=sync)
         request.task = self.loop.create_task(self._run(request))
         self.requests.append(request)
         self.loop.settle()
@@ -379,6 +420,27 @@ def test_an_open_gate_lets_requests_through_without_suspending() -> None:
         ticket = _run_now(gate.enter(math.inf))
         assert ticket is FREE
         _run_now(gate.succeeded(ticket))
+
+    run(main())
+
+
+def test_enter_now_lets_a_request_go_only_through_an_open_gate() -> None:
+    """The pipeline's synchronous first try on the SDK's own gate: FREE while the gate is
+    open, ``None`` (leaving the choice of the probe to enter) while it is closed or probing,
+    and it changes nothing."""
+
+    async def main() -> None:
+        gate = ThrottleGate(clock=loop_time, rand=lambda: 0.5)
+        assert gate.enter_now() == FREE and gate.is_open
+        gate.succeeded_now(FREE)
+        closed_for = await gate.throttled(FREE, 2.0, POLICY)
+        assert gate.enter_now() is None and not gate.probing
+        await asyncio.sleep(closed_for)
+        assert gate.enter_now() is None and not gate.probing  # the probe is enter's to give
+        probe = _run_now(gate.enter(loop_time()))
+        assert probe.probe and gate.enter_now() is None
+        gate.succeeded_now(probe)
+        assert gate.is_open and gate.enter_now() == FREE
 
     run(main())
 
@@ -508,6 +570,9 @@ class _Visitor:
     ticket: Ticket | None = None
     outcome: asyncio.Future[str] | None = None
     open_when_let_in: bool = False
+    # As the pipeline does with the SDK's own gate: enter_now first, enter when it says no;
+    # succeeded_now instead of its coroutine.
+    sync: bool = False
 
 
 class GateMachine(RuleBasedStateMachine):
@@ -530,7 +595,8 @@ class GateMachine(RuleBasedStateMachine):
 
     async def _run(self, visitor: _Visitor) -> None:
         try:
-            visitor.ticket = await self.gate.enter(visitor.deadline)
+            ticket = self.gate.enter_now() if visitor.sync else None
+            visitor.ticket = ticket or await self.gate.enter(visitor.deadline)
         except WaitTooLong:
             visitor.state = "too_long"
             return
@@ -543,7 +609,9 @@ class GateMachine(RuleBasedStateMachine):
         reported = False
         try:
             outcome = await visitor.outcome
-            if outcome == "ok":
+            if outcome == "ok" and visitor.sync:
+                self.gate.succeeded_now(visitor.ticket)
+            elif outcome == "ok":
                 await self.gate.succeeded(visitor.ticket)
             elif outcome.startswith("503"):
                 retry_after = float(outcome[3:]) if len(outcome) > 3 else None
@@ -561,9 +629,9 @@ class GateMachine(RuleBasedStateMachine):
         return [v for v in self.visitors if v.state == "in_flight"]
 
     @precondition(lambda self: len(self.visitors) < 25)
-    @rule(patience=st.sampled_from([0.0, 0.3, 2.0, 30.0, math.inf]))
-    def arrive(self, patience: float) -> None:
-        visitor = _Visitor(deadline=self.loop.time() + patience)
+    @rule(patience=st.sampled_from([0.0, 0.3, 2.0, 30.0, math.inf]), sync=st.booleans())
+    def arrive(self, patience: float, sync: bool) -> None:
+        visitor = _Visitor(deadline=self.loop.time() + patience, sync=sync)
         visitor.task = self.loop.create_task(self._run(visitor))
         self.visitors.append(visitor)
         self.loop.settle()

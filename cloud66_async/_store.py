@@ -113,7 +113,6 @@ __all__ = [
     "SPARE_FRESH",
     "LimitStore",
     "SharedLimits",
-    "SharedPermit",
     "SharedRateLimiter",
     "SharedThrottleGate",
     "key_prefix",
@@ -442,13 +441,6 @@ def _num(value: object) -> int:
 
 
 @attrs.frozen
-class SharedPermit(Permit):
-    """A permit of the shared limiter: ``member`` names its entry in the store."""
-
-    member: str = ""
-
-
-@attrs.frozen
 class _GateView:
     """The gate as the store last described it, and when (on the client's clock)."""
 
@@ -459,7 +451,7 @@ class _GateView:
 
 
 # One admission's answer: (status, seconds, permit when admitted, the gate as it saw it).
-_Admitted = tuple[int, float, "SharedPermit | None", _GateView]
+_Admitted = tuple[int, float, "Permit | None", _GateView]
 
 
 class LimitStore:
@@ -684,7 +676,7 @@ class SharedRateLimiter:
         self._pending_since = 0.0
         # One admission made ahead for this process's next request, with the gate as the
         # store described it then; used while fresh (SPARE_FRESH), else given back.
-        self._spare: tuple[SharedPermit, _GateView] | None = None
+        self._spare: tuple[Permit, _GateView] | None = None
         self._spares = True
         self._flushing: asyncio.Task[None] | None = None
         # The admission script's constants, in one argument.
@@ -861,7 +853,7 @@ class SharedRateLimiter:
                 answers.append((status, value / 1_000_000, None, view))
                 continue
             member = members[len(answers)]
-            permit = SharedPermit(stamp=value / 1_000_000, over_budget=bool(over), member=member)
+            permit = Permit(stamp=value / 1_000_000, over_budget=bool(over), member=member)
             self._outstanding[member] = None
             answers.append((0, 0.0, permit, view))
         if isinstance(wanted, str):  # the last one is the spare
@@ -885,7 +877,7 @@ class SharedRateLimiter:
     async def observe(self, permit: Permit, headers: RateLimitHeaders) -> None:
         """Note the rate-limit headers of ``permit``'s answer; they reach the store with its
         release (one round trip for both)."""
-        if not isinstance(permit, SharedPermit) or permit.member not in self._outstanding:
+        if not permit.member or permit.member not in self._outstanding:
             return
         self._outstanding[permit.member] = headers
         # What this client saw last, until the store says what every client saw.
@@ -899,7 +891,7 @@ class SharedRateLimiter:
 
         Never raises: a store failure is logged (the leases and TTLs clean up).
         """
-        if not isinstance(permit, SharedPermit) or permit.member not in self._outstanding:
+        if not permit.member or permit.member not in self._outstanding:
             return  # stale, or not ours
         headers = self._outstanding.pop(permit.member)
         limit = remaining = ""
@@ -932,7 +924,7 @@ class SharedRateLimiter:
 
     # -------------------------------------------------------------------- the spare
 
-    def _take_spare(self) -> tuple[SharedPermit, _GateView] | None:
+    def _take_spare(self) -> tuple[Permit, _GateView] | None:
         """The spare admitted with this process's last exchange, while it is fresh (it is
         given back, with the next exchange, when it is not)."""
         spare, self._spare = self._spare, None
@@ -946,7 +938,7 @@ class SharedRateLimiter:
         self._give_back(spare[0])
         return None
 
-    def _give_back(self, permit: SharedPermit) -> None:
+    def _give_back(self, permit: Permit) -> None:
         """Refund an admission no request used, with the next exchange (its place was taken
         while the window was at most half full: nobody lacks it meanwhile)."""
         if self._outstanding.pop(permit.member, 0) is None:

@@ -111,17 +111,19 @@ class WaitTooLong(Exception):
         self.what = what
 
 
-@attrs.frozen
-class Permit:
+class Permit(NamedTuple):
     """One request counted by a limiter: when, whether it went past the server's budget, and
-    which of the limiter's requests it is (``serial``, 0 for none).
+    which of the limiter's requests it is: ``serial`` for the in-process limiter (0 for none),
+    ``member`` (its entry in the store) for the shared one, ``""`` for none.
 
-    An attrs class: the shared limiter's ``SharedPermit`` extends it.
+    A named tuple, not an attrs class: one is made for every request of a rate-limited client,
+    and it is on the import path (see :class:`Ticket`).
     """
 
     stamp: float
     over_budget: bool
     serial: int = 0
+    member: str = ""
 
 
 class Ticket(NamedTuple):

@@ -469,9 +469,7 @@ async def test_a_refund_gives_back_the_place_and_the_servers_budget(
         state = await made.store.state(10)
         assert state[0] == 1  # one send in the window
         assert int(state[3]) == 10  # budget: 10, less the kept send... refunded: back to 10
-        assert members(redis_server, made.store.keys[0]) == [
-            kept.member.encode()  # type: ignore[attr-defined]
-        ]
+        assert members(redis_server, made.store.keys[0]) == [kept.member.encode()]
     finally:
         await made.aclose()
 
@@ -927,7 +925,7 @@ async def test_concurrent_admissions_of_one_process_share_round_trips(
     async def task() -> None:
         for _ in range(20):
             permit = await limiter.acquire(math.inf)
-            names.append(permit.member)  # type: ignore[attr-defined]
+            names.append(permit.member)
             await anyio.lowlevel.checkpoint()
             await limiter.release(permit, sent=True)
 

@@ -12,6 +12,12 @@ of benchmark 8 differ by more than that.
 
     python benchmarks/ab_sdk.py main                 # the checkout against main
     python benchmarks/ab_sdk.py HEAD~1 --blocks 24   # against the previous commit
+    python benchmarks/ab_sdk.py main --inflight 10   # 10 requests in flight per side
+
+With ``--inflight C`` each side sends batches of requests from C concurrent tasks (benchmark 9's
+shape) instead of one request at a time, the sides taking turns batch by batch (the order
+turning each time), each batch timed in client CPU per request; a block's figure is the mean of
+its batches. Both clients then have ``max_concurrency=C``.
 """
 
 from __future__ import annotations
@@ -19,12 +25,14 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import gc
 import importlib
 import statistics
 import subprocess
 import sys
 import tarfile
 import tempfile
+import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -50,19 +58,58 @@ def export(revision: str, into: Path) -> None:
     (into / "cloud66_async").rename(into / "c66base")
 
 
-async def measure(base: Any, blocks: int, steps: int) -> dict[str, list[float]]:
+async def in_flight(
+    sides: dict[str, Callable[[], Awaitable[object]]],
+    *,
+    concurrency: int,
+    blocks: int,
+    steps: int,
+    batches: int = 5,
+) -> dict[str, list[float]]:
+    """Each side's mean client CPU microseconds per request, per block, with ``concurrency``
+    requests in flight: ``batches`` batches of ``steps`` requests per side in each block, the
+    sides taking turns batch by batch."""
+    names = list(sides)
+    per_task = max(1, steps // concurrency)
+
+    async def batch(send: Callable[[], Awaitable[object]]) -> float:
+        async def task() -> None:
+            for _ in range(per_task):
+                await send()
+
+        started = time.process_time()
+        await asyncio.gather(*(task() for _ in range(concurrency)))
+        return (time.process_time() - started) / (per_task * concurrency) * 1e6
+
+    for name in names:  # warm-up
+        await batch(sides[name])
+    out: dict[str, list[float]] = {name: [] for name in names}
+    for _ in range(blocks):
+        gc.collect()
+        spent: dict[str, list[float]] = {name: [] for name in names}
+        for turn in range(batches):
+            shift = turn % len(names)
+            for name in names[shift:] + names[:shift]:
+                spent[name].append(await batch(sides[name]))
+        for name in names:
+            out[name].append(statistics.fmean(spent[name]))
+    return out
+
+
+async def measure(
+    base: Any, blocks: int, steps: int, concurrency: int | None = None
+) -> dict[str, list[float]]:
     """Each side's mean client CPU microseconds per request, per block."""
     with CheapServer(pages=2) as server:
         uid, path = server.stack_uid, f"/stacks/{server.stack_uid}"
         url = server.base_url + path
         headers = await sdk_headers(server.base_url, server.token)
         async with contextlib.AsyncExitStack() as exits:
-            old = await exits.enter_async_context(
-                base.Client(server.token, base_url=server.base_url, rate_limit=None)
-            )
-            new = await exits.enter_async_context(
-                cloud66_async.Client(server.token, base_url=server.base_url, rate_limit=None)
-            )
+            options: dict[str, Any] = {"base_url": server.base_url, "rate_limit": None}
+            if concurrency is not None:
+                options["max_concurrency"] = concurrency
+            old = await exits.enter_async_context(base.Client(server.token, **options))
+            new = await exits.enter_async_context(cloud66_async.Client(server.token, **options))
             session = await exits.enter_async_context(aiohttp.ClientSession())
 
             sides: dict[str, Callable[[], Awaitable[object]]] = {
@@ -73,6 +120,8 @@ async def measure(base: Any, blocks: int, steps: int) -> dict[str, list[float]]:
                 "raw": lambda: raw_read(session, url, headers),
             }
             assert (await old.stacks.get(uid)).uid == (await new.stacks.get(uid)).uid == uid
+            if concurrency is not None:
+                return await in_flight(sides, concurrency=concurrency, blocks=blocks, steps=steps)
             return await interleave(sides, blocks=blocks, steps=steps)
 
 
@@ -86,13 +135,21 @@ def main() -> None:
     parser.add_argument("revision", help="the git revision to compare the checkout with")
     parser.add_argument("--blocks", type=int, default=16)
     parser.add_argument("--steps", type=int, default=200)
+    parser.add_argument(
+        "--inflight", type=int, default=None, metavar="C", help="C requests in flight per side"
+    )
     options = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         export(options.revision, Path(tmp))
         sys.path.insert(0, tmp)
         base = importlib.import_module("c66base")
-        out = asyncio.run(measure(base, options.blocks, options.steps))
-    print(f"{options.blocks} blocks of {options.steps} steps; client CPU us per request")
+        out = asyncio.run(measure(base, options.blocks, options.steps, options.inflight))
+    shape = (
+        f"{options.steps} steps"
+        if options.inflight is None
+        else f"5 batches of {options.steps} requests, {options.inflight} in flight"
+    )
+    print(f"{options.blocks} blocks of {shape}; client CPU us per request")
     print("medians: " + ", ".join(f"{k} {statistics.median(v):.1f}" for k, v in out.items()))
     for label, key in (("stacks.get", "get"), ("request()", "request")):
         print(

@@ -216,3 +216,37 @@ def test_ab_sdk_compares_a_revision_with_the_checkout() -> None:
     lines = done.stdout.splitlines()
     assert lines[0] == "2 blocks of 5 steps; client CPU us per request"
     assert lines[2].startswith("stacks.get: new - base ") and lines[3].startswith("request(): ")
+
+
+@pytest.mark.slow  # 3-8 s: a git export, the cheap server, two clients, ten tasks each
+def test_ab_sdk_compares_with_requests_in_flight() -> None:
+    if not (BENCHMARKS.parent / ".git").exists():
+        pytest.skip("not a git checkout: nothing to export a revision from")
+    command = [sys.executable, str(BENCHMARKS / "ab_sdk.py"), "HEAD", "--inflight", "10"]
+    done = subprocess.run(
+        [*command, "--blocks", "2", "--steps", "20"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    lines = done.stdout.splitlines()
+    shape = "2 blocks of 5 batches of 20 requests, 10 in flight"
+    assert lines[0] == f"{shape}; client CPU us per request"
+    assert lines[2].startswith("stacks.get: new - base ") and lines[3].startswith("request(): ")
+
+
+@pytest.mark.slow  # 2-5 s: the cheap server and three clients
+def test_the_layers_benchmark_runs_its_cut_down_pipelines() -> None:
+    done = subprocess.run(
+        [sys.executable, str(BENCHMARKS / "bench_layers.py"), "--blocks", "2", "--steps", "5"],
+        capture_output=True,
+        text=True,
+        cwd=BENCHMARKS,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    names = [line.split()[0] for line in done.stdout.splitlines()[1:]]
+    assert names == ["raw_typed", "sdk", "minimal", "direct"]

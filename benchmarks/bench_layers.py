@@ -43,8 +43,8 @@ from cloud66_async._sansio import add_headers, new_request_id
 from cloud66_async.models import Stack
 
 
-async def minimal_send(self: Requester, method: str, url: str, body: bytes | None) -> Answer:
-    """The pipeline's send, cut down to what every request needs."""
+def headers_of(self: Requester, body: bytes | None) -> tuple[str, dict[str, str]]:
+    """A fresh request id and the request's headers, as the pipeline makes them."""
     engine = self.engine
     request_id = new_request_id()
     headers = add_headers(
@@ -53,6 +53,13 @@ async def minimal_send(self: Requester, method: str, url: str, body: bytes | Non
         account_id=engine.account_id,
         has_body=body is not None,
     )
+    return request_id, headers
+
+
+async def minimal_send(self: Requester, method: str, url: str, body: bytes | None) -> Answer:
+    """The pipeline's send, cut down to what every request needs."""
+    engine = self.engine
+    request_id, headers = headers_of(self, body)
     assert engine.exchange is not None
     reply = await engine.exchange(method, url, headers, body, self.timeout)
     return Answer(reply.status, reply.headers, reply.body, request_id, method, url, None)
@@ -60,15 +67,8 @@ async def minimal_send(self: Requester, method: str, url: str, body: bytes | Non
 
 async def direct_send(self: Requester, method: str, url: str, body: bytes | None) -> Answer:
     """The same, with the aiohttp session the SDK's transport made, called directly."""
-    engine = self.engine
-    request_id = new_request_id()
-    headers = add_headers(
-        engine.fixed_headers,
-        request_id=request_id,
-        account_id=engine.account_id,
-        has_body=body is not None,
-    )
-    session = engine.transport.session  # type: ignore[attr-defined]
+    request_id, headers = headers_of(self, body)
+    session = self.engine.transport.session  # type: ignore[attr-defined]
     async with session.request(
         method, URL(url, encoded=True), headers=headers, data=body, allow_redirects=False
     ) as resp:

@@ -59,7 +59,6 @@ from _harness import (
 )
 
 from cloud66_async import Client
-from cloud66_async._decode import FastPath
 from cloud66_async.models import Stack
 
 OVERHEAD_TARGET_US = 20.0
@@ -119,21 +118,18 @@ def floor_row(
     )
 
 
-async def raw_read(session: aiohttp.ClientSession, url: str, headers: dict[str, str]) -> bytes:
-    """One raw GET: the SDK's headers, a fresh ``Request-Id``, the body's bytes."""
-    async with session.get(url, headers={**headers, "Request-Id": os.urandom(16).hex()}) as resp:
-        resp.raise_for_status()
-        return await resp.read()
-
-
-async def raw_typed_read(
-    session: aiohttp.ClientSession, url: str, headers: dict[str, str], fast: FastPath
-) -> Stack | None:
-    """``raw_read``, then the SDK's fast decoder: the typed floor of ``stacks.get``."""
+async def raw_read(
+    session: aiohttp.ClientSession,
+    url: str,
+    headers: dict[str, str],
+    decode: Callable[[bytes], object] | None = None,
+) -> object:
+    """One raw GET: the SDK's headers, a fresh ``Request-Id``, the body's bytes, or what
+    ``decode`` makes of them (``json.loads``; the SDK's fast decoder for the typed floor)."""
     async with session.get(url, headers={**headers, "Request-Id": os.urandom(16).hex()}) as resp:
         resp.raise_for_status()
         body = await resp.read()
-    return fast.one(body, Stack)
+    return body if decode is None else decode(body)
 
 
 async def interleave(
@@ -186,7 +182,11 @@ async def run(quick: bool) -> list[Row]:
             # The typed floor decodes with the client's own fast path; a declined decode (None)
             # would make it measure far less than stacks.get does.
             fast = client._shared.decoder.fast
-            floor = await raw_typed_read(session, url, headers, fast)
+
+            def typed(body: bytes) -> Stack | None:
+                return fast.one(body, Stack)
+
+            floor = await raw_read(session, url, headers, typed)
             assert floor is not None, "the SDK's fast decoder declined the stack"
             assert floor == stack, (floor, stack)
             if peer is not None:
@@ -201,31 +201,22 @@ async def run(quick: bool) -> list[Row]:
                 for _ in range(n):
                     await client.request("GET", path)
 
-            async def raw_bytes() -> None:
-                for _ in range(n):
-                    async with session.get(
-                        url, headers={**headers, "Request-Id": os.urandom(16).hex()}
-                    ) as resp:
-                        resp.raise_for_status()
-                        await resp.read()
+            def raw_pass(decode: Callable[[bytes], object] | None) -> Callable[[], Awaitable[None]]:
+                """A pass of raw GETs, each written out (no helper coroutine per request)."""
 
-            async def raw_json() -> None:
-                for _ in range(n):
-                    async with session.get(
-                        url, headers={**headers, "Request-Id": os.urandom(16).hex()}
-                    ) as resp:
-                        resp.raise_for_status()
-                        body = await resp.read()
-                    json.loads(body)
+                async def run_pass() -> None:
+                    for _ in range(n):
+                        async with session.get(
+                            url, headers={**headers, "Request-Id": os.urandom(16).hex()}
+                        ) as resp:
+                            resp.raise_for_status()
+                            body = await resp.read()
+                        if decode is not None:
+                            decode(body)
 
-            async def raw_typed() -> None:
-                for _ in range(n):
-                    async with session.get(
-                        url, headers={**headers, "Request-Id": os.urandom(16).hex()}
-                    ) as resp:
-                        resp.raise_for_status()
-                        body = await resp.read()
-                    fast.one(body, Stack)
+                return run_pass
+
+            raw_bytes, raw_json, raw_typed = raw_pass(None), raw_pass(json.loads), raw_pass(typed)
 
             n_peer = max(10, n // 4)  # the peer costs ~5x more a request: shorter passes
 
@@ -251,7 +242,7 @@ async def run(quick: bool) -> list[Row]:
                     "sdk_get": lambda: client.stacks.get(uid),
                     "sdk_request": lambda: client.request("GET", f"/stacks/{uid}"),
                     "raw_bytes": lambda: raw_read(session, url, headers),
-                    "raw_typed": lambda: raw_typed_read(session, url, headers, fast),
+                    "raw_typed": lambda: raw_read(session, url, headers, typed),
                 },
                 blocks=3 if quick else 10,
                 steps=steps,

@@ -201,12 +201,23 @@ def test_quick_run_of_the_shared_budget_benchmark_completes(tmp_path: Path) -> N
     assert all(row["sdk"] is not None for row in rows)
 
 
-@pytest.mark.slow  # 3-8 s: a git export, the cheap server, two clients
-def test_ab_sdk_compares_a_revision_with_the_checkout() -> None:
+@pytest.mark.slow  # 3-8 s each: a git export, the cheap server, two clients
+@pytest.mark.parametrize(
+    ("options", "shape"),
+    [
+        (["--steps", "5"], "2 blocks of 5 steps"),
+        (
+            ["--steps", "20", "--inflight", "10"],
+            "2 blocks of 5 batches of 20 requests, 10 in flight",
+        ),
+    ],
+    ids=["one-at-a-time", "in-flight"],
+)
+def test_ab_sdk_compares_a_revision_with_the_checkout(options: list[str], shape: str) -> None:
     if not (BENCHMARKS.parent / ".git").exists():
         pytest.skip("not a git checkout: nothing to export a revision from")
     done = subprocess.run(
-        [sys.executable, str(BENCHMARKS / "ab_sdk.py"), "HEAD", "--blocks", "2", "--steps", "5"],
+        [sys.executable, str(BENCHMARKS / "ab_sdk.py"), "HEAD", "--blocks", "2", *options],
         capture_output=True,
         text=True,
         timeout=120,
@@ -214,25 +225,6 @@ def test_ab_sdk_compares_a_revision_with_the_checkout() -> None:
     )
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
     lines = done.stdout.splitlines()
-    assert lines[0] == "2 blocks of 5 steps; client CPU us per request"
-    assert lines[2].startswith("stacks.get: new - base ") and lines[3].startswith("request(): ")
-
-
-@pytest.mark.slow  # 3-8 s: a git export, the cheap server, two clients, ten tasks each
-def test_ab_sdk_compares_with_requests_in_flight() -> None:
-    if not (BENCHMARKS.parent / ".git").exists():
-        pytest.skip("not a git checkout: nothing to export a revision from")
-    command = [sys.executable, str(BENCHMARKS / "ab_sdk.py"), "HEAD", "--inflight", "10"]
-    done = subprocess.run(
-        [*command, "--blocks", "2", "--steps", "20"],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
-    lines = done.stdout.splitlines()
-    shape = "2 blocks of 5 batches of 20 requests, 10 in flight"
     assert lines[0] == f"{shape}; client CPU us per request"
     assert lines[2].startswith("stacks.get: new - base ") and lines[3].startswith("request(): ")
 
